@@ -42,6 +42,14 @@ public interface CompiledModel {
     /** Forward + backward without update (training mode). Returns the loss; gradients are readable after. */
     double computeGradients(Batch batch);
 
+    /**
+     * Forward only in training mode, with the dropout masks of the current step, without updating:
+     * the objective that {@link #computeGradients} differentiates (used by gradient checks).
+     */
+    default double trainingLoss(Batch batch) {
+        throw new UnsupportedOperationException(name() + " does not expose its training loss");
+    }
+
     /** Forward only in inference mode (dropout off). Returns the loss; outputs are readable after. */
     double loss(Batch batch);
 

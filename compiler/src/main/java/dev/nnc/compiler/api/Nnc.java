@@ -1,30 +1,89 @@
 package dev.nnc.compiler.api;
 
+import dev.nnc.compiler.ast.Ast;
+import dev.nnc.compiler.ast.AstPrinter;
+import dev.nnc.compiler.ast.Parser;
+import dev.nnc.compiler.autodiff.Autodiff;
+import dev.nnc.compiler.codegen.JavaCodegen;
 import dev.nnc.compiler.diag.Diagnostic;
+import dev.nnc.compiler.diag.Diagnostics;
+import dev.nnc.compiler.diag.ErrorCode;
+import dev.nnc.compiler.ir.IrPrinter;
+import dev.nnc.compiler.ir.ModelIr;
+import dev.nnc.compiler.lower.Lowering;
+import dev.nnc.compiler.ast.Pos;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /** The compiler's front door: everything the CLI, the Maven plugin and tests call. */
 public final class Nnc {
+    private static final String VERSION = "0.1.0";
 
     private Nnc() {
     }
 
     public static String version() {
-        return "0.1.0";
+        return VERSION;
     }
 
     /** Parses, resolves and shape-checks; returns every diagnostic found (empty when the program is fine). */
     public static List<Diagnostic> check(SourceFile source) {
-        throw new UnsupportedOperationException("not yet");
+        Diagnostics diags = new Diagnostics(source);
+        front(source, diags, CompileOptions.defaults());
+        return diags.all();
     }
 
     /** Compiles every model of the file to one Java class each. */
     public static CompileResult compile(SourceFile source, CompileOptions options) {
-        throw new UnsupportedOperationException("not yet");
+        Diagnostics diags = new Diagnostics(source);
+        List<ModelIr> models = front(source, diags, options);
+        List<GeneratedSource> out = new ArrayList<>();
+        if (!diags.hasErrors()) {
+            for (ModelIr m : models) out.add(JavaCodegen.generate(m, source, options, VERSION));
+        }
+        return new CompileResult(out, diags.all());
     }
 
     /** A readable dump of one stage. */
     public static InspectResult inspect(SourceFile source, Stage stage, CompileOptions options) {
-        throw new UnsupportedOperationException("not yet");
+        Diagnostics diags = new Diagnostics(source);
+        if (stage == Stage.AST) {
+            Ast.Program p = guarded(diags, () -> Parser.parse(diags));
+            return new InspectResult(p == null ? "" : AstPrinter.print(p), diags.all());
+        }
+        List<ModelIr> models = front(source, diags, options);
+        if (diags.hasErrors()) return new InspectResult("", diags.all());
+        String text = switch (stage) {
+            case IR -> models.stream().map(m -> IrPrinter.print(m, false)).collect(Collectors.joining("\n"));
+            case GRAD -> models.stream().map(m -> IrPrinter.print(m, true)).collect(Collectors.joining("\n"));
+            default -> models.stream().map(m -> JavaCodegen.generate(m, source, options, VERSION).code())
+                    .collect(Collectors.joining("\n"));
+        };
+        return new InspectResult(text, diags.all());
+    }
+
+    /** Parse, lower, differentiate (in training mode). Any internal failure becomes a diagnostic. */
+    private static List<ModelIr> front(SourceFile source, Diagnostics diags, CompileOptions options) {
+        List<ModelIr> models = guarded(diags, () -> {
+            Ast.Program p = Parser.parse(diags);
+            if (p == null) return List.of();
+            List<ModelIr> ms = Lowering.lower(p, diags);
+            if (options.mode() == CompileOptions.Mode.TRAIN) {
+                for (ModelIr m : ms) Autodiff.differentiate(m, diags);
+            }
+            return ms;
+        });
+        return models == null ? List.of() : models;
+    }
+
+    private static <T> T guarded(Diagnostics diags, java.util.function.Supplier<T> f) {
+        try {
+            return f.get();
+        } catch (RuntimeException | StackOverflowError e) {
+            diags.error(ErrorCode.UNSUPPORTED, new Pos(1, 1), "internal compiler error (" + e
+                    + "); please report it with this file");
+            return null;
+        }
     }
 }

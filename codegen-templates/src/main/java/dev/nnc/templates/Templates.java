@@ -1,0 +1,97 @@
+package dev.nnc.templates;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Backend text as data: scalar op expressions ({@code jvm/scalar.properties}) and loop skeletons
+ * ({@code jvm/*.tmpl}). Variables are written {@code ${name}}; rendering refuses unset variables.
+ */
+public final class Templates {
+    private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z0-9_]+)}");
+    private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
+
+    private final String backend;
+
+    private Templates(String backend) {
+        this.backend = backend;
+    }
+
+    /** Templates of one backend ("jvm"; "tornadovm" later). */
+    public static Templates backend(String name) {
+        return new Templates(name);
+    }
+
+    /** The scalar expression of an op, e.g. {@code relu -> ${a} > 0 ? ${a} : 0}, rendered. */
+    public String scalar(String op, Map<String, String> vars) {
+        String text = scalarTable().getProperty(op);
+        if (text == null) {
+            throw new IllegalArgumentException("no scalar template for op '" + op + "' in backend " + backend);
+        }
+        return render(backend + "/scalar.properties#" + op, text, vars);
+    }
+
+    /** True when the backend has a scalar expression for the op. */
+    public boolean hasScalar(String op) {
+        return scalarTable().containsKey(op);
+    }
+
+    /** True when the backend has a loop skeleton named {@code name}. */
+    public boolean hasSkeleton(String name) {
+        return load(backend + "/" + name + ".tmpl", false) != null;
+    }
+
+    /** A loop skeleton ({@code jvm/softmax.tmpl}), rendered. */
+    public String skeleton(String name, Map<String, String> vars) {
+        String path = backend + "/" + name + ".tmpl";
+        return render(path, load(path, true), vars);
+    }
+
+    private Properties scalarTable() {
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(load(backend + "/scalar.properties", true)));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return p;
+    }
+
+    private static String load(String path, boolean required) {
+        String cached = CACHE.get(path);
+        if (cached != null) return cached;
+        try (InputStream in = Templates.class.getResourceAsStream("/dev/nnc/templates/" + path)) {
+            if (in == null) {
+                if (required) throw new IllegalArgumentException("missing template " + path);
+                return null;
+            }
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            CACHE.put(path, text);
+            return text;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read template " + path, e);
+        }
+    }
+
+    /** Replaces every {@code ${name}}; fails naming the template and the variable when one is unset. */
+    public static String render(String where, String text, Map<String, String> vars) {
+        Matcher m = VAR.matcher(text);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String v = vars.get(m.group(1));
+            if (v == null) {
+                throw new IllegalArgumentException("template " + where + ": variable '" + m.group(1) + "' is not set");
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+}

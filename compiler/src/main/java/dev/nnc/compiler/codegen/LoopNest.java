@@ -1,0 +1,80 @@
+package dev.nnc.compiler.codegen;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Emits the loop nest of an elementwise, broadcast or reduction kernel: one loop per dimension of
+ * the iteration space, each operand indexed through its own strides (0 where it is broadcast or
+ * reduced). Adjacent dimensions that are contiguous for every operand are merged, so a
+ * same-shape elementwise op becomes one flat loop.
+ */
+final class LoopNest {
+    private final List<String> extents = new ArrayList<>();
+    private final List<int[]> strides = new ArrayList<>(); // per dim: one stride per operand
+
+    /**
+     * @param extents extent of each dimension: "n" for the batch dimension, else a number
+     * @param operandStrides for each operand, its stride per dimension
+     */
+    LoopNest(List<String> extents, List<int[]> operandStrides) {
+        int operands = operandStrides.size();
+        for (int d = 0; d < extents.size(); d++) {
+            int[] s = new int[operands];
+            for (int o = 0; o < operands; o++) s[o] = operandStrides.get(o)[d];
+            if (extents.get(d).equals("1")) continue;
+            if (!this.extents.isEmpty() && mergeable(this.strides.getLast(), s, extents.get(d))) {
+                int last = this.extents.size() - 1;
+                this.extents.set(last, times(this.extents.get(last), extents.get(d)));
+                this.strides.set(last, s);
+                continue;
+            }
+            this.extents.add(extents.get(d));
+            this.strides.add(s);
+        }
+    }
+
+    /** Outer dim with strides {@code outer} merges with inner dim when outer = inner · extent for all. */
+    private static boolean mergeable(int[] outer, int[] inner, String innerExtent) {
+        if (!innerExtent.matches("[0-9]+")) return false;
+        int e = Integer.parseInt(innerExtent);
+        for (int o = 0; o < outer.length; o++) {
+            if (outer[o] != inner[o] * e) return false;
+        }
+        return true;
+    }
+
+    private static String times(String a, String b) {
+        if (a.matches("[0-9]+") && b.matches("[0-9]+")) return Long.toString(Long.parseLong(a) * Long.parseLong(b));
+        return a + " * " + b;
+    }
+
+    /** Index expression of operand {@code o}: {@code off + i0 * 256 + i1}. */
+    String index(int o, String off) {
+        StringBuilder sb = new StringBuilder(off);
+        for (int d = 0; d < extents.size(); d++) {
+            int s = strides.get(d)[o];
+            if (s == 0) continue;
+            sb.append(" + i").append(d);
+            if (s != 1) sb.append(" * ").append(s);
+        }
+        return sb.toString();
+    }
+
+    /** The loops around {@code body} (lines without indentation), with 4-space indentation. */
+    String wrap(List<String> body) {
+        StringBuilder sb = new StringBuilder();
+        String indent = "";
+        for (int d = 0; d < extents.size(); d++) {
+            sb.append(indent).append("for (int i").append(d).append(" = 0; i").append(d).append(" < ")
+                    .append(extents.get(d)).append("; i").append(d).append("++) {\n");
+            indent += "    ";
+        }
+        for (String line : body) sb.append(indent).append(line).append('\n');
+        for (int d = extents.size() - 1; d >= 0; d--) {
+            indent = indent.substring(4);
+            sb.append(indent).append("}\n");
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.nnc.compiler.ir;
+
+import dev.nnc.compiler.ast.Pos;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One lowered model: the graph plus its roots. The graph holds the model lowered twice, in
+ * training mode (dropout active, loss with regularization) and in inference mode; nodes the two
+ * share are the same nodes, thanks to hash-consing. Autodiff adds the gradient nodes to
+ * {@link #grads()}.
+ */
+public final class ModelIr {
+    /** A feed: an input or a target. */
+    public record Feed(String name, boolean target, Node node, Pos pos) {
+    }
+
+    public record Output(String name, Node node) {
+    }
+
+    /** An initializer: kind (xavier_uniform, constant, …) and its arguments in declaration order. */
+    public record Init(String kind, double[] args) {
+    }
+
+    /** weight: rank >= 2, regularized by l2; rank-1 parameters (biases) are not. */
+    public record Param(String name, Node node, Init init, boolean weight, Pos pos) {
+    }
+
+    /** sgd(lr, momentum, nesterov) or adam(lr, beta1, beta2, eps); l2 is the regularization strength. */
+    public record Optimizer(String kind, Map<String, Double> args, double l2) {
+        public double arg(String k) {
+            return args.get(k);
+        }
+    }
+
+    private final String name;
+    private final String sourceFile;
+    private final Graph graph;
+    private final List<Feed> feeds;
+    private final List<Output> outputs;
+    private final List<Param> params;
+    private final Node inferenceLoss;
+    private final Node trainingLoss;
+    private final Optimizer optimizer;
+    private final Map<Param, Node> grads = new LinkedHashMap<>();
+
+    public ModelIr(String name, String sourceFile, Graph graph, List<Feed> feeds, List<Output> outputs,
+            List<Param> params, Node inferenceLoss, Node trainingLoss, Optimizer optimizer) {
+        this.name = name;
+        this.sourceFile = sourceFile;
+        this.graph = graph;
+        this.feeds = List.copyOf(feeds);
+        this.outputs = List.copyOf(outputs);
+        this.params = List.copyOf(params);
+        this.inferenceLoss = inferenceLoss;
+        this.trainingLoss = trainingLoss;
+        this.optimizer = optimizer;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String sourceFile() {
+        return sourceFile;
+    }
+
+    public Graph graph() {
+        return graph;
+    }
+
+    public List<Feed> feeds() {
+        return feeds;
+    }
+
+    public List<Output> outputs() {
+        return outputs;
+    }
+
+    public List<Param> params() {
+        return params;
+    }
+
+    /** Data loss in inference mode, or null when the model has no loss. */
+    public Node inferenceLoss() {
+        return inferenceLoss;
+    }
+
+    /** Training objective (data loss + regularization), or null when the model has no loss. */
+    public Node trainingLoss() {
+        return trainingLoss;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** Parameter → node holding d(trainingLoss)/d(parameter); filled by autodiff. */
+    public Map<Param, Node> grads() {
+        return grads;
+    }
+
+    public boolean trainable() {
+        return trainingLoss != null;
+    }
+}

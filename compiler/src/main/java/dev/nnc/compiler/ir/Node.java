@@ -1,0 +1,116 @@
+package dev.nnc.compiler.ir;
+
+import dev.nnc.compiler.ast.Pos;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One SSA value of the IR: an op applied to earlier nodes. Nodes are immutable apart from their
+ * human-readable label; their id orders them topologically (inputs always have smaller ids).
+ */
+public final class Node {
+    /** Element type: every tensor is float (f32 or f64, chosen per compilation) except integer labels. */
+    public enum Type { FLOAT, INT }
+
+    private final int id;
+    private final Op op;
+    private final List<Node> inputs;
+    private final Shape shape;
+    private final Type type;
+    private final Attrs attrs;
+    private final Pos pos;
+    private final boolean backward;
+    private String label;
+
+    Node(int id, Op op, List<Node> inputs, Shape shape, Type type, Attrs attrs, Pos pos, boolean backward,
+            String label) {
+        this.id = id;
+        this.op = op;
+        this.inputs = List.copyOf(inputs);
+        this.shape = shape;
+        this.type = type;
+        this.attrs = attrs;
+        this.pos = pos;
+        this.backward = backward;
+        this.label = label;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public Op op() {
+        return op;
+    }
+
+    public List<Node> inputs() {
+        return inputs;
+    }
+
+    public Node input(int i) {
+        return inputs.get(i);
+    }
+
+    public Shape shape() {
+        return shape;
+    }
+
+    public Type type() {
+        return type;
+    }
+
+    public Attrs attrs() {
+        return attrs;
+    }
+
+    /** Position of the .nn code this node was lowered from. */
+    public Pos pos() {
+        return pos;
+    }
+
+    /** True for nodes created by autodiff. */
+    public boolean backward() {
+        return backward;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    /** Names the node after a .nn variable, unless it already has a name. */
+    public void labelIfUnset(String l) {
+        if (label == null) label = l;
+    }
+
+    /**
+     * Op attributes. {@code value}: CONST value, leaky alpha, dropout rate. {@code ints}: SUM axes,
+     * BROADCAST/RESHAPE target dims. {@code flagA/flagB}: MATMUL transposes; CONST perBatch in flagA.
+     * {@code name}: INPUT/PARAM name, DROPOUT_MASK id.
+     */
+    public record Attrs(double value, int[] ints, boolean flagA, boolean flagB, String name) {
+        public static final Attrs NONE = new Attrs(0, new int[0], false, false, null);
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Attrs a && Double.compare(value, a.value) == 0 && Arrays.equals(ints, a.ints)
+                    && flagA == a.flagA && flagB == a.flagB && java.util.Objects.equals(name, a.name);
+        }
+
+        @Override
+        public int hashCode() {
+            return Double.hashCode(value) * 31 + Arrays.hashCode(ints);
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder();
+            if (name != null) sb.append(name).append(' ');
+            return sb.toString().trim();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "%" + id;
+    }
+}

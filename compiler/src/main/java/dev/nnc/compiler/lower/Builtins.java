@@ -1,0 +1,561 @@
+package dev.nnc.compiler.lower;
+
+import dev.nnc.compiler.ast.Ast;
+import dev.nnc.compiler.ast.Pos;
+import dev.nnc.compiler.diag.ErrorCode;
+import dev.nnc.compiler.ir.ModelIr;
+import dev.nnc.compiler.ir.Node;
+import dev.nnc.compiler.ir.Op;
+import dev.nnc.compiler.ir.Shape;
+import dev.nnc.compiler.ir.ShapeException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+
+/**
+ * The built-in operations, layers, losses, initializers, optimizers and regularizers of the
+ * language: one table entry each, with its signature and its lowering to primitive ops.
+ */
+final class Builtins {
+    private Builtins() {
+    }
+
+    /** Lowers one call whose arguments are already bound and evaluated. */
+    @FunctionalInterface
+    interface Lowerer {
+        Value lower(Ctx c);
+    }
+
+    /** Everything a lowering needs: the model, the call, and its arguments by name. */
+    record Ctx(ModelLowering m, ModelLowering.Scope scope, Ast.Call call, Map<String, Value> args,
+            Map<String, Ast.Arg> raw) {
+        Value arg(String name) {
+            return args.get(name);
+        }
+
+        boolean has(String name) {
+            return args.containsKey(name);
+        }
+
+        Pos pos(String name) {
+            Ast.Arg a = raw.get(name);
+            return a == null ? call.fn().pos() : a.pos();
+        }
+
+        String fn() {
+            return call.fn().name();
+        }
+
+        /** A float tensor argument, or null after a diagnostic. */
+        Node tensor(String name) {
+            Node n = m.tensor(arg(name), pos(name), fn());
+            if (n == null) return null;
+            return m.floatTensor(new Value.Tensor(n), pos(name), fn());
+        }
+
+        /** A tensor argument of any element type. */
+        Node anyTensor(String name) {
+            return m.tensor(arg(name), pos(name), fn());
+        }
+
+        double number(String name, double dflt) {
+            if (!has(name)) return dflt;
+            if (arg(name) instanceof Value.Num n) return n.value();
+            bad(name, "expected a number, got " + Value.describe(arg(name)));
+            return Double.NaN;
+        }
+
+        /** An integer argument, or Integer.MIN_VALUE after a diagnostic. */
+        int integer(String name, int dflt) {
+            if (!has(name)) return dflt;
+            if (arg(name) instanceof Value.Num n && n.integral()) return (int) n.value();
+            if (arg(name) instanceof Value.Num n && n.value() == Math.rint(n.value()) && Math.abs(n.value()) < 1e9) {
+                return (int) n.value();
+            }
+            bad(name, "expected an integer, got " + Value.describe(arg(name)));
+            return Integer.MIN_VALUE;
+        }
+
+        boolean bool(String name, boolean dflt) {
+            if (!has(name)) return dflt;
+            if (arg(name) instanceof Value.Bool b) return b.value();
+            bad(name, "expected true or false, got " + Value.describe(arg(name)));
+            return dflt;
+        }
+
+        void bad(String name, String what) {
+            if (!(arg(name) instanceof Value.Error)) {
+                m.diags.error(ErrorCode.BAD_ARGUMENT, pos(name), name, fn(), what);
+            }
+        }
+
+        /** Runs a graph construction, turning a shape error into a diagnostic at the call. */
+        Value build(java.util.function.Supplier<Node> f) {
+            m.g.at(call.pos());
+            try {
+                Node n = f.get();
+                if (call.alias() != null && n.op() != Op.INPUT && n.op() != Op.PARAM) {
+                    n.labelIfUnset(call.alias().name());
+                }
+                return new Value.Tensor(n);
+            } catch (ShapeException e) {
+                m.diags.error(ErrorCode.SHAPE_MISMATCH, call.fn().pos(), fn(), e.getMessage());
+                return Value.ERROR;
+            }
+        }
+    }
+
+    private record Entry(Signature sig, Lowerer lowerer) {
+    }
+
+    private static final Map<String, Entry> OPS = new TreeMap<>();
+    private static final Map<String, Signature> INITIALIZERS = new TreeMap<>();
+    private static final Map<String, Signature> OPTIMIZERS = new TreeMap<>();
+
+    private static void op(Lowerer l, String fn, String... params) {
+        OPS.put(fn, new Entry(Signature.of(fn, params), l));
+    }
+
+    static {
+        // layers
+        op(Builtins::dense, "dense", "x", "units", "init?", "bias?", "bias_init?");
+        op(Builtins::dropout, "dropout", "x", "rate");
+        // elementwise
+        op(c -> unary(c, Op.RELU), "relu", "x");
+        op(c -> unary(c, Op.SIGMOID), "sigmoid", "x");
+        op(c -> unary(c, Op.TANH), "tanh", "x");
+        op(c -> unary(c, Op.EXP), "exp", "x");
+        op(c -> unary(c, Op.LOG), "log", "x");
+        op(c -> unary(c, Op.SQRT), "sqrt", "x");
+        op(Builtins::leakyRelu, "leaky_relu", "x", "alpha?");
+        // row-wise
+        op(c -> rowwise(c, Op.SOFTMAX), "softmax", "x", "axis?");
+        op(c -> rowwise(c, Op.LOG_SOFTMAX), "log_softmax", "x", "axis?");
+        // reductions and shapes
+        op(c -> reduce(c, false), "sum", "x", "axis?");
+        op(c -> reduce(c, true), "mean", "x", "axis?");
+        op(Builtins::reshape, "reshape", "x", "shape");
+        op(Builtins::flatten, "flatten", "x");
+        // losses (batch means)
+        op(Builtins::crossEntropy, "cross_entropy", "logits", "target");
+        op(Builtins::mse, "mse", "prediction", "target");
+        op(Builtins::binaryCrossEntropy, "binary_cross_entropy", "prediction", "target");
+
+        INITIALIZERS.put("zeros", Signature.of("zeros"));
+        INITIALIZERS.put("ones", Signature.of("ones"));
+        INITIALIZERS.put("constant", Signature.of("constant", "value"));
+        INITIALIZERS.put("uniform", Signature.of("uniform", "lo", "hi"));
+        INITIALIZERS.put("normal", Signature.of("normal", "std"));
+        INITIALIZERS.put("xavier_uniform", Signature.of("xavier_uniform"));
+        INITIALIZERS.put("xavier_normal", Signature.of("xavier_normal"));
+        INITIALIZERS.put("he_normal", Signature.of("he_normal"));
+        INITIALIZERS.put("he_uniform", Signature.of("he_uniform"));
+
+        OPTIMIZERS.put("sgd", Signature.of("sgd", "lr", "momentum?", "nesterov?"));
+        OPTIMIZERS.put("adam", Signature.of("adam", "lr?", "beta1?", "beta2?", "eps?"));
+    }
+
+    static boolean isBuiltin(String name) {
+        return OPS.containsKey(name);
+    }
+
+    static boolean isInitializer(String name) {
+        return INITIALIZERS.containsKey(name);
+    }
+
+    /** The closest known name within two edits, for "did you mean". */
+    static String suggest(String name, Lowering owner) {
+        List<String> known = new ArrayList<>(OPS.keySet());
+        known.addAll(INITIALIZERS.keySet());
+        String best = null;
+        int bestDist = 3;
+        for (String k : known) {
+            int d = distance(name, k);
+            if (d < bestDist) {
+                bestDist = d;
+                best = k;
+            }
+        }
+        if (OPTIMIZERS.containsKey(name) || name.equals("l2")) {
+            return null;
+        }
+        return best;
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = IntStream.rangeClosed(0, b.length()).toArray();
+        for (int i = 1; i <= a.length(); i++) {
+            int[] cur = new int[b.length() + 1];
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            prev = cur;
+        }
+        return prev[b.length()];
+    }
+
+    /** Binds and evaluates the arguments, then lowers the call. */
+    static Value apply(ModelLowering m, ModelLowering.Scope scope, Ast.Call call) {
+        Entry e = OPS.get(call.fn().name());
+        Map<String, Ast.Arg> raw = e.sig().bind(call, m.diags);
+        if (raw == null) {
+            call.args().forEach(a -> m.eval(scope, a.value()));
+            return Value.ERROR;
+        }
+        Map<String, Value> args = new LinkedHashMap<>();
+        boolean failed = false;
+        for (var a : raw.entrySet()) {
+            Value v = m.eval(scope, a.getValue().value());
+            failed |= v instanceof Value.Error;
+            args.put(a.getKey(), v);
+        }
+        if (failed) return Value.ERROR;
+        int before = m.diags.errorCount();
+        Value v = e.lowerer().lower(new Ctx(m, scope, call, args, raw));
+        return m.diags.errorCount() > before ? Value.ERROR : v;
+    }
+
+    // ---- layers ----
+
+    private static Value dense(Ctx c) {
+        Node x = c.tensor("x");
+        int units = c.integer("units", 0);
+        ModelIr.Init init = c.has("init") ? initArg(c, "init") : new ModelIr.Init("xavier_uniform", new double[0]);
+        ModelIr.Init biasInit = c.has("bias_init") ? initArg(c, "bias_init") : new ModelIr.Init("zeros", new double[0]);
+        boolean bias = c.bool("bias", true);
+        if (x == null || init == null || biasInit == null || units == Integer.MIN_VALUE) return Value.ERROR;
+        if (units <= 0) {
+            c.bad("units", "expected a positive integer, got " + units);
+            return Value.ERROR;
+        }
+        if (x.shape().rank() != 2) {
+            c.m.diags.error(ErrorCode.SHAPE_MISMATCH, c.call().fn().pos(), "dense",
+                    "input must be 2-D [N, features], got " + x.shape() + " (use flatten first)");
+            return Value.ERROR;
+        }
+        String name = c.scope().prefix + (c.call().alias() != null ? c.call().alias().name() : c.scope().nextName("dense"));
+        Pos pos = c.call().fn().pos();
+        Node w = c.m.newParam(c.scope(), name + ".weight", Shape.of(x.shape().dim(1), units), init, pos);
+        Node b = bias ? c.m.newParam(c.scope(), name + ".bias", Shape.of(units), biasInit, pos) : null;
+        if (w == null || (bias && b == null)) return Value.ERROR;
+        return c.build(() -> {
+            Node y = c.m.g.matmul(x, w, false, false);
+            return b == null ? y : c.m.g.binary(Op.ADD, y, b);
+        });
+    }
+
+    private static ModelIr.Init initArg(Ctx c, String name) {
+        if (c.arg(name) instanceof Value.InitV i) return i.init();
+        c.bad(name, "expected an initializer (zeros, ones, constant(v), uniform(lo, hi), normal(std), "
+                + "xavier_uniform, xavier_normal, he_normal, he_uniform), got " + Value.describe(c.arg(name)));
+        return null;
+    }
+
+    private static Value dropout(Ctx c) {
+        Node x = c.tensor("x");
+        double rate = c.number("rate", 0);
+        if (x == null || Double.isNaN(rate)) return Value.ERROR;
+        if (!(rate >= 0 && rate < 1)) {
+            c.bad("rate", "expected a probability in [0, 1), got " + rate);
+            return Value.ERROR;
+        }
+        String id = c.m.nextDropoutId();
+        if (!c.m.training || rate == 0) return new Value.Tensor(x);
+        return c.build(() -> c.m.g.binary(Op.MUL, x, c.m.g.dropoutMask(x.shape(), rate, id)));
+    }
+
+    // ---- elementwise and row-wise ----
+
+    private static Value unary(Ctx c, Op op) {
+        Node x = c.tensor("x");
+        return x == null ? Value.ERROR : c.build(() -> c.m.g.unary(op, x));
+    }
+
+    private static Value leakyRelu(Ctx c) {
+        Node x = c.tensor("x");
+        double alpha = c.number("alpha", 0.01);
+        return x == null || Double.isNaN(alpha) ? Value.ERROR : c.build(() -> c.m.g.unary(Op.LEAKY_RELU, x, alpha));
+    }
+
+    private static Value rowwise(Ctx c, Op op) {
+        Node x = c.tensor("x");
+        if (x == null) return Value.ERROR;
+        int axis = c.integer("axis", -1);
+        if (axis == Integer.MIN_VALUE) return Value.ERROR;
+        int rank = x.shape().rank();
+        if (rank > 0 && axis != -1 && axis != rank - 1) {
+            c.bad("axis", "only the last axis (-1) is supported, got " + axis);
+            return Value.ERROR;
+        }
+        return c.build(() -> c.m.g.rowwise(op, x));
+    }
+
+    // ---- reductions and shapes ----
+
+    private static Value reduce(Ctx c, boolean mean) {
+        Node x = c.tensor("x");
+        if (x == null) return Value.ERROR;
+        int[] axes = axes(c, x.shape().rank());
+        if (axes == null) return Value.ERROR;
+        return c.build(() -> {
+            Node s = c.m.g.sum(x, axes);
+            if (!mean) return s;
+            int count = 1;
+            boolean batch = false;
+            for (int a : axes) {
+                if (x.shape().dim(a) == Shape.BATCH) batch = true;
+                else count *= x.shape().dim(a);
+            }
+            Node scale = batch ? c.m.g.perBatchConstant(1.0 / count) : c.m.g.constant(1.0 / count);
+            return c.m.g.binary(Op.MUL, s, scale);
+        });
+    }
+
+    /** The axis argument as sorted, distinct, non-negative axes; all axes when absent. */
+    private static int[] axes(Ctx c, int rank) {
+        if (!c.has("axis")) return IntStream.range(0, rank).toArray();
+        List<Value> items = c.arg("axis") instanceof Value.ListV l ? l.items() : List.of(c.arg("axis"));
+        int[] out = new int[items.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!(items.get(i) instanceof Value.Num n) || !n.integral() && n.value() != Math.rint(n.value())) {
+                c.bad("axis", "expected an integer or a list of integers");
+                return null;
+            }
+            int a = (int) n.value();
+            if (a < -rank || a >= rank) {
+                c.bad("axis", "axis " + a + " is out of range for a tensor of rank " + rank);
+                return null;
+            }
+            out[i] = a < 0 ? a + rank : a;
+        }
+        int[] sorted = IntStream.of(out).sorted().distinct().toArray();
+        if (sorted.length != out.length) {
+            c.bad("axis", "an axis is listed twice");
+            return null;
+        }
+        return sorted;
+    }
+
+    private static Value reshape(Ctx c) {
+        Node x = c.anyTensor("x");
+        if (x == null) return Value.ERROR;
+        if (!(c.arg("shape") instanceof Value.ListV list) || list.items().isEmpty()) {
+            c.bad("shape", "expected a list of dimensions like [-1, 10]");
+            return Value.ERROR;
+        }
+        int[] dims = new int[list.items().size()];
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < dims.length; i++) {
+            if (!(list.items().get(i) instanceof Value.Num n) || !n.integral() && n.value() != -1) {
+                c.bad("shape", "dimension " + (i + 1) + " is not an integer");
+                return Value.ERROR;
+            }
+            int d = (int) n.value();
+            if (d == -1) {
+                if (infer >= 0) {
+                    c.bad("shape", "only one dimension may be -1");
+                    return Value.ERROR;
+                }
+                infer = i;
+            } else if (d <= 0) {
+                c.bad("shape", "dimension " + (i + 1) + " must be positive or -1, got " + d);
+                return Value.ERROR;
+            } else {
+                known *= d;
+            }
+            dims[i] = d;
+        }
+        Shape in = x.shape();
+        if (in.batched()) {
+            if (infer != 0 || known != in.staticSize()) {
+                c.bad("shape", "a batched tensor " + in + " keeps N first: write [-1, ...] with the other dimensions "
+                        + "multiplying to " + in.staticSize());
+                return Value.ERROR;
+            }
+            dims[0] = Shape.BATCH;
+        } else if (infer >= 0) {
+            if (in.staticSize() % known != 0) {
+                c.bad("shape", "cannot reshape " + in + " to " + List.of(list.items().size()) + " dims: "
+                        + in.staticSize() + " elements are not a multiple of " + known);
+                return Value.ERROR;
+            }
+            dims[infer] = (int) (in.staticSize() / known);
+        }
+        return c.build(() -> c.m.g.reshape(x, new Shape(dims)));
+    }
+
+    private static Value flatten(Ctx c) {
+        Node x = c.anyTensor("x");
+        if (x == null) return Value.ERROR;
+        Shape s = x.shape();
+        Shape target = s.batched() ? Shape.of(Shape.BATCH, s.staticSize()) : Shape.of(s.staticSize());
+        return c.build(() -> c.m.g.reshape(x, target));
+    }
+
+    // ---- losses ----
+
+    private static Value crossEntropy(Ctx c) {
+        Node logits = c.tensor("logits");
+        Node target = c.anyTensor("target");
+        if (logits == null || target == null) return Value.ERROR;
+        if (target.type() == Node.Type.INT) {
+            return c.build(() -> c.m.g.crossEntropy(logits, target));
+        }
+        // probabilities or one-hot rows: -sum(t * log_softmax(logits)) / rows
+        return c.build(() -> {
+            if (!logits.shape().equals(target.shape()) || logits.shape().rank() != 2) {
+                throw new ShapeException("float targets must have the shape of the 2-D logits: logits "
+                        + logits.shape() + ", target " + target.shape());
+            }
+            Node ls = c.m.g.rowwise(Op.LOG_SOFTMAX, logits);
+            Node total = c.m.g.sum(c.m.g.binary(Op.MUL, target, ls), new int[] {0, 1});
+            return c.m.g.binary(Op.MUL, total, rowScale(c, logits.shape(), -1));
+        });
+    }
+
+    /** {@code sign / rows}, rows being the batch size n when the tensor is batched. */
+    private static Node rowScale(Ctx c, Shape s, double sign) {
+        return s.dim(0) == Shape.BATCH ? c.m.g.perBatchConstant(sign) : c.m.g.constant(sign / s.dim(0));
+    }
+
+    private static Value mse(Ctx c) {
+        Node p = c.tensor("prediction");
+        Node t = c.tensor("target");
+        if (p == null || t == null) return Value.ERROR;
+        return c.build(() -> {
+            if (!p.shape().equals(t.shape())) {
+                throw new ShapeException("prediction " + p.shape() + " and target " + t.shape() + " differ");
+            }
+            Node d = c.m.g.binary(Op.SUB, p, t);
+            int[] all = IntStream.range(0, p.shape().rank()).toArray();
+            Node total = c.m.g.sum(c.m.g.binary(Op.MUL, d, d), all);
+            Node scale = p.shape().batched() ? c.m.g.perBatchConstant(1.0 / p.shape().staticSize())
+                    : c.m.g.constant(1.0 / p.shape().staticSize());
+            return c.m.g.binary(Op.MUL, total, scale);
+        });
+    }
+
+    private static Value binaryCrossEntropy(Ctx c) {
+        Node p = c.tensor("prediction");
+        Node t = c.tensor("target");
+        if (p == null || t == null) return Value.ERROR;
+        return c.build(() -> c.m.g.binaryCrossEntropy(p, t));
+    }
+
+    // ---- initializers, optimizers, regularizers ----
+
+    /** Evaluates an initializer expression: a name like he_normal or a call like normal(0.01). */
+    static ModelIr.Init initializer(ModelLowering m, ModelLowering.Scope scope, Ast.Expr e) {
+        if (e instanceof Ast.Name n && isInitializer(n.name())) {
+            Signature sig = INITIALIZERS.get(n.name());
+            if (sig.required() > 0) {
+                m.diags.error(ErrorCode.MISSING_ARGUMENT, n.pos(), n.name(), sig.names().getFirst());
+                return null;
+            }
+            return new ModelIr.Init(n.name(), new double[0]);
+        }
+        if (e instanceof Ast.Call call && isInitializer(call.fn().name())) {
+            Signature sig = INITIALIZERS.get(call.fn().name());
+            Map<String, Ast.Arg> raw = sig.bind(call, m.diags);
+            if (raw == null) return null;
+            double[] values = new double[sig.names().size()];
+            for (int i = 0; i < values.length; i++) {
+                Ast.Arg a = raw.get(sig.names().get(i));
+                Value v = m.eval(scope, a.value());
+                if (!(v instanceof Value.Num num)) {
+                    if (!(v instanceof Value.Error)) {
+                        m.diags.error(ErrorCode.BAD_ARGUMENT, a.pos(), sig.names().get(i), call.fn().name(),
+                                "expected a number, got " + Value.describe(v));
+                    }
+                    return null;
+                }
+                values[i] = num.value();
+            }
+            if (call.fn().name().equals("normal") && !(values[0] > 0)) {
+                m.diags.error(ErrorCode.BAD_ARGUMENT, call.pos(), "std", "normal", "must be positive");
+                return null;
+            }
+            if (call.fn().name().equals("uniform") && !(values[0] < values[1])) {
+                m.diags.error(ErrorCode.BAD_ARGUMENT, call.pos(), "lo", "uniform", "must be less than hi");
+                return null;
+            }
+            return new ModelIr.Init(call.fn().name(), values);
+        }
+        Value v = m.eval(scope, e);
+        if (v instanceof Value.InitV i) return i.init();
+        if (!(v instanceof Value.Error)) {
+            m.diags.error(ErrorCode.BAD_ARGUMENT, e.pos(), "initializer", "param",
+                    "expected an initializer such as zeros or xavier_uniform, got " + Value.describe(v));
+        }
+        return null;
+    }
+
+    static ModelIr.Optimizer defaultOptimizer() {
+        return new ModelIr.Optimizer("sgd", Map.of("lr", 0.01, "momentum", 0.0, "nesterov", 0.0), 0);
+    }
+
+    static ModelIr.Optimizer optimizer(ModelLowering m, Ast.Call call) {
+        String fn = call.fn().name();
+        Signature sig = OPTIMIZERS.get(fn);
+        if (sig == null) {
+            m.diags.error(ErrorCode.UNKNOWN_OP, call.fn().pos(), fn, " (expected an optimizer: sgd or adam)");
+            return null;
+        }
+        Map<String, Ast.Arg> raw = sig.bind(call, m.diags);
+        if (raw == null) return null;
+        Map<String, Double> defaults = fn.equals("sgd")
+                ? Map.of("momentum", 0.0, "nesterov", 0.0)
+                : Map.of("lr", 1e-3, "beta1", 0.9, "beta2", 0.999, "eps", 1e-8);
+        Map<String, Double> args = new TreeMap<>(defaults);
+        ModelLowering.Scope none = new ModelLowering.Scope("", 0);
+        for (var e : raw.entrySet()) {
+            Value v = m.eval(none, e.getValue().value());
+            double d;
+            if (e.getKey().equals("nesterov")) {
+                if (!(v instanceof Value.Bool b)) {
+                    m.diags.error(ErrorCode.BAD_ARGUMENT, e.getValue().pos(), "nesterov", fn, "expected true or false");
+                    return null;
+                }
+                d = b.value() ? 1 : 0;
+            } else if (v instanceof Value.Num n) {
+                d = n.value();
+            } else {
+                m.diags.error(ErrorCode.BAD_ARGUMENT, e.getValue().pos(), e.getKey(), fn, "expected a number");
+                return null;
+            }
+            String problem = switch (e.getKey()) {
+                case "lr", "eps" -> d > 0 ? null : "must be positive";
+                case "momentum", "beta1", "beta2" -> d >= 0 && d < 1 ? null : "must be in [0, 1)";
+                default -> null;
+            };
+            if (problem != null) {
+                m.diags.error(ErrorCode.BAD_ARGUMENT, e.getValue().pos(), e.getKey(), fn, problem + ", got " + d);
+                return null;
+            }
+            args.put(e.getKey(), d);
+        }
+        return new ModelIr.Optimizer(fn, args, 0);
+    }
+
+    static double regularizer(ModelLowering m, Ast.Call call) {
+        if (!call.fn().name().equals("l2")) {
+            m.diags.error(ErrorCode.UNKNOWN_OP, call.fn().pos(), call.fn().name(), " (expected a regularizer: l2)");
+            return 0;
+        }
+        Map<String, Ast.Arg> raw = Signature.of("l2", "lambda").bind(call, m.diags);
+        if (raw == null) return 0;
+        Value v = m.eval(new ModelLowering.Scope("", 0), raw.get("lambda").value());
+        if (!(v instanceof Value.Num n) || n.value() < 0) {
+            m.diags.error(ErrorCode.BAD_ARGUMENT, raw.get("lambda").pos(), "lambda", "l2",
+                    "expected a non-negative number");
+            return 0;
+        }
+        return n.value();
+    }
+}
