@@ -66,7 +66,7 @@ public final class JavaCodegen {
     private final Templates templates = Templates.backend("jvm");
     private final Schedule schedule;
     private final boolean trainable;
-    private final Map<Node, Loc> locs = new HashMap<>();
+    private final Map<Node, Loc> locs = new LinkedHashMap<>();
     private final Map<Node, String> names = new HashMap<>();
     private final Set<String> usedNames = new HashSet<>();
     private final Map<ModelIr.Param, Integer> paramOffsets = new LinkedHashMap<>();
