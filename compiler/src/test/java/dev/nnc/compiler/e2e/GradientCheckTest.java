@@ -76,7 +76,7 @@ class GradientCheckTest {
                         optimizer sgd(lr = 0.1)
                     }
                     """.replace("TARGET", target).replace("BODY", body).replace("LOSS", loss)
-                    .replace("F]", f + "]").replace("F,", f + ",").replace("U]", u + "]").replace("U,", u + ",");
+                    .replace("F]", f + "]").replace("F,", f + ",").replace("U]", u + "]").replace("U,", u + ",").replace("(U)", "(" + u + ")");
             CompiledModel m = InMemoryJavac.model(name + ".nn", program,
                     CompileOptions.defaults().withDtype(CompileOptions.Precision.F64), batch, 7 + trial);
             Batch b = randomBatch(m, batch, rnd);
