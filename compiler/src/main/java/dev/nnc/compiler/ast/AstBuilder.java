@@ -8,7 +8,24 @@ import org.antlr.v4.runtime.Token;
 
 /** Builds the {@link Ast} from ANTLR's parse tree, stamping every node with its position. */
 final class AstBuilder {
+    /**
+     * Deepest expression nesting accepted. Later stages recurse over expressions, so a limit well
+     * below what a 1 MB thread stack holds keeps them from overflowing (1000 levels did).
+     */
+    static final int MAX_NESTING = 256;
+
+    /** Thrown when an expression nests deeper than {@link #MAX_NESTING}; reported by the parser. */
+    static final class TooDeep extends RuntimeException {
+        final Pos pos;
+
+        TooDeep(Pos pos) {
+            super(null, null, false, false);
+            this.pos = pos;
+        }
+    }
+
     private final String file;
+    private int depth;
 
     AstBuilder(String file) {
         this.file = file;
@@ -71,6 +88,15 @@ final class AstBuilder {
     }
 
     private Ast.Expr expr(NNParser.ExprContext ctx) {
+        if (++depth > MAX_NESTING) throw new TooDeep(pos(ctx));
+        try {
+            return exprAt(ctx);
+        } finally {
+            depth--;
+        }
+    }
+
+    private Ast.Expr exprAt(NNParser.ExprContext ctx) {
         return switch (ctx) {
             case NNParser.PrimaryExprContext e -> primary(e.primary());
             case NNParser.NegateExprContext e -> new Ast.Negate(pos(e), expr(e.expr()));

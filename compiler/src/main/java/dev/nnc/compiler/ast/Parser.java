@@ -58,13 +58,25 @@ public final class Parser {
         try {
             tree = parser.program();
         } catch (StackOverflowError e) {
-            diags.error(ErrorCode.SYNTAX, new Pos(1, 1), "expression nested too deeply");
+            diags.error(ErrorCode.SYNTAX, pos(parser.getCurrentToken()), tooDeep());
             return null;
         }
         if (diags.errorCount() > before) {
             return null;
         }
-        return new AstBuilder(diags.source().name()).program(tree);
+        try {
+            return new AstBuilder(diags.source().name()).program(tree);
+        } catch (AstBuilder.TooDeep e) {
+            diags.error(ErrorCode.SYNTAX, e.pos, tooDeep());
+        } catch (StackOverflowError e) {
+            diags.error(ErrorCode.SYNTAX, new Pos(1, 1), tooDeep());
+        }
+        return null;
+    }
+
+    private static String tooDeep() {
+        return "expression nested too deeply (more than " + AstBuilder.MAX_NESTING
+                + " levels); split it into several statements";
     }
 
     private static Pos pos(Token t) {

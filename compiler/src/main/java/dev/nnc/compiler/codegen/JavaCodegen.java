@@ -17,6 +17,9 @@ import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.compiler.ir.Node;
 import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Shape;
+import dev.nnc.compiler.kernel.Kernel;
+import dev.nnc.compiler.kernel.ModelPlan;
+import dev.nnc.compiler.kernel.PlanMemory;
 import dev.nnc.templates.Templates;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,21 +67,23 @@ public final class JavaCodegen {
     private final TypeName t;
     private final ArrayTypeName arrayType;
     private final Templates templates = Templates.backend("jvm");
-    private final Schedule schedule;
+    private final ModelPlan plan;
     private final boolean trainable;
-    private final Map<Node, Loc> locs = new LinkedHashMap<>();
+    private final Map<Node, Loc> global = new LinkedHashMap<>();
     private final Map<Node, String> names = new HashMap<>();
     private final Set<String> usedNames = new HashSet<>();
     private final Map<ModelIr.Param, Integer> paramOffsets = new LinkedHashMap<>();
-    private final Map<Node, String> kernelNames = new HashMap<>();
+    private final Map<String, String> kernelByText = new HashMap<>();
     private final List<MethodSpec> kernels = new ArrayList<>();
     private final List<FieldSpec> offsetFields = new ArrayList<>();
     private final CodeBlock.Builder offsetInit = CodeBlock.builder();
     private final List<Node> perBatchConsts = new ArrayList<>();
     private final List<Node> masks = new ArrayList<>();
-    private final List<String[]> gradCopies = new ArrayList<>(); // src array, src off, dst off, count
-    private int arenaPerRow;
-    private int fixedSize;
+    private final List<Map.Entry<ModelIr.Param, Node>> gradCopies = new ArrayList<>();
+    private long arenaPerRow;
+    private long arenaBase;
+    private int fixedBase;
+    private long fixedSize;
     private int paramCount;
 
     private JavaCodegen(ModelIr m, SourceFile source, CompileOptions options, String version) {
@@ -90,7 +95,7 @@ public final class JavaCodegen {
         this.t = f64 ? TypeName.DOUBLE : TypeName.FLOAT;
         this.arrayType = ArrayTypeName.of(t);
         this.trainable = m.trainable() && options.mode() == CompileOptions.Mode.TRAIN;
-        this.schedule = Schedule.of(m, trainable);
+        this.plan = new ModelPlan(m, new ModelPlan.Options(options.fuse(), options.plan(), trainable));
     }
 
     public static GeneratedSource generate(ModelIr m, SourceFile source, CompileOptions options, String version) {
@@ -99,7 +104,7 @@ public final class JavaCodegen {
 
     private GeneratedSource run() {
         layoutParams();
-        assignStorage();
+        layoutGlobals();
         TypeSpec.Builder cls = TypeSpec.classBuilder(m.name())
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
                 .addSuperinterface(COMPILED_MODEL)
@@ -113,12 +118,12 @@ public final class JavaCodegen {
         addEntryPoints(cls);
         addAccessors(cls);
         cls.addMethod(loadMethod());
-        cls.addMethod(runMethod("forwardPredict", "Forward pass in inference mode: outputs only.", schedule.predict()));
-        cls.addMethod(runMethod("forwardLoss", "Forward pass in inference mode: outputs and data loss.", schedule.loss()));
+        cls.addMethod(runMethod("forwardPredict", "Forward pass in inference mode: outputs only.", plan.predict()));
+        if (plan.loss() != null) {
+            cls.addMethod(runMethod("forwardLoss", "Forward pass in inference mode: outputs and data loss.", plan.loss()));
+        }
         if (trainable) {
-            cls.addMethod(runMethod("forwardTraining",
-                    "Forward pass in training mode (dropout active): the training objective.", schedule.trainForward()));
-            cls.addMethod(backwardMethod());
+            cls.addMethod(trainingMethod());
             cls.addMethod(updateMethod());
         }
         kernels.forEach(cls::addMethod);
@@ -137,75 +142,107 @@ public final class JavaCodegen {
         int off = 0;
         for (ModelIr.Param p : m.params()) {
             paramOffsets.put(p, off);
-            locs.put(p.node(), new Loc("params", Integer.toString(off)));
+            global.put(p.node(), new Loc("params", Integer.toString(off)));
             off += p.node().shape().staticSize();
         }
         paramCount = off;
     }
 
-    /** Naive plan: every computed tensor gets its own region; views share their source's region. */
-    private void assignStorage() {
-        Set<Node> all = new LinkedHashSet<>();
-        all.addAll(schedule.predict());
-        all.addAll(schedule.loss());
-        all.addAll(schedule.trainForward());
-        all.addAll(schedule.backward());
-        List<Node> sorted = new ArrayList<>(all);
-        sorted.sort((a, b) -> Integer.compare(a.id(), b.id()));
-        Set<Node> claimedGrads = new HashSet<>();
-        Map<Node, ModelIr.Param> gradOf = new HashMap<>();
-        for (var e : m.grads().entrySet()) {
-            Node d = e.getValue();
-            if (Schedule.isKernel(d) && d.op() != Op.DROPOUT_MASK && claimedGrads.add(d)) {
-                gradOf.put(d, e.getKey());
+    /**
+     * Places that do not change between entry points: constants first in {@code fixed}, then feeds
+     * and outputs (batch-sized ones at the start of {@code arena}); everything else is planned per
+     * entry point above them.
+     */
+    private void layoutGlobals() {
+        Set<Node> consts = new java.util.TreeSet<>(java.util.Comparator.comparingInt(Node::id));
+        for (ModelPlan.Entry e : plan.entries()) {
+            for (Kernel k : e.kernels()) {
+                for (Node in : k.inputs()) if (in.op() == Op.CONST) consts.add(in);
+                for (Node op : k.ops()) if (op.op() == Op.CONST) consts.add(op);
             }
         }
-        for (Node n : sorted) {
-            if (locs.containsKey(n)) continue;
-            switch (n.op()) {
-                case PARAM -> throw new IllegalStateException("unknown parameter " + n.attrs().name());
-                case RESHAPE -> locs.put(n, locs.get(n.input(0)));
-                case INPUT -> {
-                    if (n.type() == Node.Type.INT) {
-                        locs.put(n, new Loc(feedField(n), "0"));
-                    } else {
-                        locs.put(n, allocate(n));
-                    }
-                }
-                case CONST -> {
-                    locs.put(n, new Loc("fixed", Integer.toString(fixedSize++)));
-                    if (n.attrs().flagA()) perBatchConsts.add(n);
-                }
-                default -> {
-                    ModelIr.Param p = gradOf.get(n);
-                    locs.put(n, p != null ? new Loc("grads", Integer.toString(paramOffsets.get(p))) : allocate(n));
-                    if (n.op() == Op.DROPOUT_MASK) masks.add(n);
-                }
+        for (Node c : consts) {
+            global.put(c, new Loc("fixed", Integer.toString(fixedBase++)));
+            if (c.attrs().flagA()) perBatchConsts.add(c);
+        }
+        for (ModelIr.Feed f : m.feeds()) {
+            Node n = f.node();
+            if (n.type() == Node.Type.INT) {
+                global.put(n, new Loc(feedField(n), "0"));
+            } else {
+                global.put(n, globalSlot(n));
             }
         }
+        for (ModelIr.Output o : m.outputs()) {
+            Node src = dev.nnc.compiler.kernel.FuseKernels.source(o.node());
+            if (!global.containsKey(src)) global.put(src, globalSlot(src));
+        }
+        for (ModelPlan.Entry e : plan.entries()) {
+            arenaPerRow = Math.max(arenaPerRow, arenaBase + e.memory().batchedArena());
+            fixedSize = Math.max(fixedSize, fixedBase + e.memory().fixedArena());
+        }
+        for (Node g : plan.claimedGrads()) {
+            ModelIr.Param p = paramOf(g);
+            global.put(g, new Loc("grads", Integer.toString(paramOffsets.get(p))));
+        }
         for (var e : m.grads().entrySet()) {
-            Node d = e.getValue();
-            if (gradOf.get(d) != e.getKey()) {
-                Loc src = locs.get(d);
-                gradCopies.add(new String[] {src.array(), src.offset(), Integer.toString(paramOffsets.get(e.getKey())),
-                        Integer.toString(e.getKey().node().shape().staticSize())});
+            if (!plan.claimedGrads().contains(e.getValue()) || paramOf(e.getValue()) != e.getKey()) {
+                gradCopies.add(e);
             }
+        }
+        for (Node n : m.graph().nodes()) {
+            if (n.op() == Op.DROPOUT_MASK) masks.add(n);
         }
     }
 
-    private Loc allocate(Node n) {
+    private ModelIr.Param paramOf(Node grad) {
+        for (var e : m.grads().entrySet()) {
+            if (e.getValue() == grad) return e.getKey();
+        }
+        throw new IllegalStateException("not a gradient: " + grad);
+    }
+
+    /** A slot outside the planned region: arena for batch-sized tensors, fixed otherwise. */
+    private Loc globalSlot(Node n) {
         if (n.shape().batched()) {
             String field = name(n) + "Off";
             offsetFields.add(FieldSpec.builder(TypeName.INT, field, Modifier.PRIVATE, Modifier.FINAL)
-                    .addJavadoc("$L $L, $L values per batch row.\n", describe(n), n.shape(), n.shape().staticSize())
-                    .build());
-            offsetInit.addStatement("this.$N = $L * maxBatch", field, arenaPerRow);
-            arenaPerRow += n.shape().staticSize();
+                    .addJavadoc("$L $L.\n", describe(n), n.shape()).build());
+            offsetInit.addStatement("this.$N = $L * maxBatch", field, arenaBase);
+            arenaBase += n.shape().staticSize();
             return new Loc("arena", field);
         }
-        int off = fixedSize;
-        fixedSize += n.shape().staticSize();
+        int off = fixedBase;
+        fixedBase += n.shape().staticSize();
         return new Loc("fixed", Integer.toString(off));
+    }
+
+    /** Where {@code n} lives while entry point {@code e} runs. */
+    private Loc loc(ModelPlan.Entry e, Node n) {
+        Node src = dev.nnc.compiler.kernel.FuseKernels.source(n);
+        Loc g = global.get(src);
+        if (g == null) g = global.get(n);
+        if (g != null) return g;
+        PlanMemory.Result mem = e.memory();
+        if (!mem.planned(src)) throw new IllegalStateException("no storage for " + n + " in " + e.name());
+        long off = mem.offset(src);
+        if (src.shape().batched()) return new Loc("arena", name(src));
+        return new Loc("fixed", Long.toString(fixedBase + off));
+    }
+
+    /** {@code int h = 1040 * maxBatch;} for every planned batch-sized tensor an entry point touches. */
+    private void declareOffsets(MethodSpec.Builder b, ModelPlan.Entry e, List<Kernel> kernels) {
+        Set<Node> seen = new LinkedHashSet<>();
+        for (Kernel k : kernels) {
+            for (Node n : k.inputs()) seen.add(dev.nnc.compiler.kernel.FuseKernels.source(n));
+            seen.addAll(k.outputs());
+        }
+        List<Node> sorted = new ArrayList<>(seen);
+        sorted.sort(java.util.Comparator.comparingInt(Node::id));
+        for (Node n : sorted) {
+            if (global.containsKey(n) || !n.shape().batched() || !e.memory().planned(n)) continue;
+            b.addStatement("int $N = $L * maxBatch", name(n), arenaBase + e.memory().offset(n));
+        }
     }
 
     private String feedField(Node n) {
@@ -423,7 +460,7 @@ public final class JavaCodegen {
             }
         }
         c.addCode(offsetInit.build());
-        for (var e : locs.entrySet()) {
+        for (var e : global.entrySet()) {
             Node n = e.getKey();
             if (n.op() == Op.CONST && !n.attrs().flagA()) {
                 c.addStatement("fixed[$L] = $L", e.getValue().offset(), lit(n.attrs().value()));
@@ -467,7 +504,6 @@ public final class JavaCodegen {
     // ---- entry points ----
 
     private void addEntryPoints(TypeSpec.Builder cls) {
-        String lossExpr = trainable ? locExpr(m.trainingLoss()) : null;
         String noLoss = m.trainable() ? "model " + m.name() + " was compiled with --mode inference; it can only predict"
                 : "model " + m.name() + " has no loss; it can only predict";
         cls.addMethod(override("name", String.class).addStatement("return $S", m.name()).build());
@@ -485,17 +521,15 @@ public final class JavaCodegen {
         if (trainable) {
             train.addStatement("double loss = computeGradients(batch)").addStatement("update()")
                     .addStatement("steps++").addStatement("return loss");
-            grads.addStatement("load(batch, true)").addStatement("forwardTraining()").addStatement("backward()")
-                    .addStatement("return $L", lossExpr);
-            tloss.addStatement("load(batch, true)").addStatement("forwardTraining()").addStatement("return $L", lossExpr);
+            grads.addStatement("load(batch, true)").addStatement("return runTraining(true)");
+            tloss.addStatement("load(batch, true)").addStatement("return runTraining(false)");
         } else {
             for (MethodSpec.Builder b : List.of(train, grads, tloss)) {
                 b.addStatement("throw new $T($S)", UnsupportedOperationException.class, noLoss);
             }
         }
         if (m.inferenceLoss() != null) {
-            loss.addStatement("load(batch, true)").addStatement("forwardLoss()")
-                    .addStatement("return $L", locExpr(m.inferenceLoss()));
+            loss.addStatement("load(batch, true)").addStatement("return forwardLoss()");
         } else {
             loss.addStatement("throw new $T($S)", UnsupportedOperationException.class,
                     "model " + m.name() + " has no loss; it can only predict");
@@ -508,8 +542,8 @@ public final class JavaCodegen {
                 .addStatement("load(batch, false)").addStatement("forwardPredict()").build());
     }
 
-    private String locExpr(Node n) {
-        Loc l = locs.get(n);
+    private String locExpr(ModelPlan.Entry e, Node n) {
+        Loc l = loc(e, n);
         return l.array() + "[" + l.offset() + "]";
     }
 
@@ -525,7 +559,7 @@ public final class JavaCodegen {
             b.beginControlFlow("switch (index)");
             for (int i = 0; i < m.outputs().size(); i++) {
                 Node o = m.outputs().get(i).node();
-                Loc l = locs.get(o);
+                Loc l = global.get(dev.nnc.compiler.kernel.FuseKernels.source(o));
                 b.addStatement("case $L -> copy($L, $L, dst, dstOffset, $L)", i, l.array(), l.offset(),
                         o.shape().sizeExpr("n"));
             }
@@ -583,10 +617,7 @@ public final class JavaCodegen {
             ModelIr.Feed f = m.feeds().get(i);
             Node node = f.node();
             String count = node.shape().sizeExpr("n");
-            if (!locs.containsKey(node)) {
-                continue; // declared but never used
-            }
-            Loc l = locs.get(node);
+            Loc l = global.get(node);
             String fn = node.type() == Node.Type.INT ? "toInt" : f64 ? "toDouble" : "toFloat";
             if (f.target()) {
                 b.beginControlFlow("if (withTargets)");
@@ -597,74 +628,158 @@ public final class JavaCodegen {
             }
         }
         for (Node c : perBatchConsts) {
-            b.addStatement("fixed[$L] = $L / n", locs.get(c).offset(), lit(c.attrs().value()));
+            b.addStatement("fixed[$L] = $L / n", global.get(c).offset(), lit(c.attrs().value()));
         }
         return b.build();
     }
 
-    // ---- schedules ----
+    // ---- entry points' schedules ----
 
-    private MethodSpec runMethod(String name, String doc, List<Node> nodes) {
+    private MethodSpec runMethod(String name, String doc, ModelPlan.Entry e) {
         MethodSpec.Builder b = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE).addJavadoc(doc + "\n");
-        emitCalls(b, nodes);
-        return b.build();
-    }
-
-    private MethodSpec backwardMethod() {
-        MethodSpec.Builder b = MethodSpec.methodBuilder("backward").addModifiers(Modifier.PRIVATE)
-                .addJavadoc("Backward pass: gradients of the training objective into grads (derived at compile time).\n");
-        emitCalls(b, schedule.backward());
-        for (String[] c : gradCopies) {
-            b.addStatement("$T.arraycopy($L, $L, grads, $L, $L)", System.class, c[0], c[1], c[2], c[3]);
+        declareOffsets(b, e, e.kernels());
+        emitCalls(b, e, e.kernels());
+        if (e == plan.loss()) {
+            b.returns(TypeName.DOUBLE).addStatement("return $L", locExpr(e, m.inferenceLoss()));
         }
         return b.build();
     }
 
-    private void emitCalls(MethodSpec.Builder b, List<Node> nodes) {
-        int lastLine = -1;
-        for (Node n : nodes) {
-            if (!Schedule.isKernel(n)) continue;
-            if (n.pos().line() != lastLine && n.pos().line() > 0) {
-                lastLine = n.pos().line();
-                b.addComment("$L$L:$L  $L", n.backward() ? "gradient of " : "", fileName(), lastLine,
-                        source.line(lastLine).strip());
+    /**
+     * The training pass: forward in training mode, then (when asked) the backward pass derived at
+     * compile time, writing every gradient into {@code grads}. Returns the training objective.
+     */
+    private MethodSpec trainingMethod() {
+        ModelPlan.Entry e = plan.train();
+        MethodSpec.Builder b = MethodSpec.methodBuilder("runTraining").addModifiers(Modifier.PRIVATE)
+                .returns(TypeName.DOUBLE).addParameter(TypeName.BOOLEAN, "withGradients")
+                .addJavadoc("Forward pass in training mode (dropout active) and, with {@code withGradients}, the "
+                        + "backward pass.\nReturns the training objective (data loss + regularization).\n");
+        declareOffsets(b, e, e.kernels());
+        emitCalls(b, e, e.forward());
+        b.addStatement("double loss = $L", locExpr(e, m.trainingLoss()));
+        b.beginControlFlow("if (!withGradients)").addStatement("return loss").endControlFlow();
+        b.addComment("backward pass");
+        emitCalls(b, e, e.backward());
+        for (var g : gradCopies) {
+            Loc src = loc(e, g.getValue());
+            b.addStatement("$T.arraycopy($L, $L, grads, $L, $L)", System.class, src.array(), src.offset(),
+                    paramOffsets.get(g.getKey()), g.getKey().node().shape().staticSize());
+        }
+        b.addStatement("return loss");
+        return b.build();
+    }
+
+    private void emitCalls(MethodSpec.Builder b, ModelPlan.Entry e, List<Kernel> ks) {
+        String lastLines = "";
+        for (Kernel k : ks) {
+            String lines = lineComment(k);
+            if (!lines.equals(lastLines) && !lines.isEmpty()) {
+                b.addComment("$L", lines);
+                lastLines = lines;
             }
-            b.addStatement(call(n));
+            b.addStatement(call(e, k));
         }
     }
 
-    private CodeBlock call(Node n) {
-        if (n.op() == Op.MATMUL) return gemmCall(n);
-        String kernel = kernelNames.computeIfAbsent(n, this::kernel);
-        List<String> args = new ArrayList<>();
-        if (n.op() == Op.DROPOUT_MASK) {
-            args.add("n");
-            args.add("seed");
-            args.add("steps * " + masks.size() + " + " + masks.indexOf(n));
-        } else if (n.op().family() == Op.Family.ROWWISE) {
-            args.add(rowCount(n));
-        } else if (usesBatch(n)) {
-            args.add("n");
+    /** {@code fashion_mlp.nn:5  h = x |> dense(256) |> relu}, or a list of lines when fused across lines. */
+    private String lineComment(Kernel k) {
+        List<Integer> lines = k.lines();
+        if (lines.isEmpty()) return "";
+        String prefix = k.backward() ? "gradient of " : "";
+        if (lines.size() == 1) {
+            return prefix + fileName() + ":" + lines.getFirst() + "  " + source.line(lines.getFirst()).strip();
         }
-        for (Node in : kernelInputs(n)) {
-            Loc l = locs.get(in);
+        return prefix + fileName() + " lines " + lines.stream().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    private CodeBlock call(ModelPlan.Entry e, Kernel k) {
+        KernelSig sig = signature(k);
+        String method = kernelMethod(k, sig);
+        List<String> args = new ArrayList<>();
+        if (sig.batchParam() != null) args.add(sig.batchArg());
+        if (sig.masks()) {
+            args.add("seed");
+            args.add("steps");
+        }
+        for (Node in : sig.inputs()) {
+            Loc l = loc(e, in);
             args.add(l.array());
             args.add(l.offset());
         }
-        Loc out = locs.get(n);
-        args.add(out.array());
-        args.add(out.offset());
-        return CodeBlock.of("$L($L)", kernel, String.join(", ", args));
+        for (Node out : sig.outputs()) {
+            Loc l = loc(e, out);
+            args.add(l.array());
+            args.add(l.offset());
+        }
+        return CodeBlock.of("$L($L)", method, String.join(", ", args));
     }
 
-    /** The inputs a kernel reads from memory: plain constants are inlined as literals instead. */
-    private List<Node> kernelInputs(Node n) {
-        if (n.op().family() != Op.Family.ELEMENTWISE) return n.inputs();
-        return n.inputs().stream().filter(in -> !(in.op() == Op.CONST && !in.attrs().flagA())).toList();
+    // ---- kernels ----
+
+    /**
+     * A kernel's parameter list: the batch size (or row count), seed and step when it draws dropout
+     * masks, then an array and an offset per input and per output.
+     */
+    private record KernelSig(String batchParam, String batchArg, boolean masks, List<Node> inputs,
+            List<String> inputNames, List<Node> outputs, List<String> outputNames) {
     }
 
-    private static boolean usesBatch(Node n) {
-        return n.shape().batched() || n.inputs().stream().anyMatch(i -> i.shape().batched());
+    private KernelSig signature(Kernel k) {
+        List<Node> ins = new ArrayList<>();
+        for (Node in : k.inputs()) {
+            if (in.op() == Op.CONST && !in.attrs().flagA() && k.rowwise() == null) continue; // inlined literal
+            ins.add(in);
+        }
+        List<Node> outs = k.outputs();
+        List<String> inNames = new ArrayList<>();
+        List<String> outNames = new ArrayList<>();
+        if (k.rowwise() != null) {
+            inNames.addAll(rowwiseNames(k.rowwise()));
+            outNames.add("out");
+            // row-wise templates name their operands; keep the op's input order
+            ins = new ArrayList<>(k.rowwise().inputs());
+        } else {
+            for (Node in : ins) inNames.add(paramName(in));
+            for (Node out : outs) outNames.add(paramName(out));
+        }
+        String batchParam = null;
+        String batchArg = null;
+        if (k.rowwise() != null) {
+            boolean bce = k.rowwise().op() == Op.BINARY_CROSS_ENTROPY || k.rowwise().op() == Op.BINARY_CROSS_ENTROPY_GRAD;
+            batchParam = bce ? "count" : "rows";
+            batchArg = rowCount(k.rowwise());
+        } else if (usesBatch(k)) {
+            batchParam = "n";
+            batchArg = "n";
+        }
+        boolean masks = k.members().stream().anyMatch(x -> x.op() == Op.DROPOUT_MASK
+                || x.inputs().stream().anyMatch(i -> i.op() == Op.DROPOUT_MASK && !k.inputs().contains(i)));
+        return new KernelSig(batchParam, batchArg, masks, ins, inNames, outs, outNames);
+    }
+
+    /** Array parameter name for a tensor: its Java name, with "Off" for its offset. */
+    private String paramName(Node n) {
+        return name(dev.nnc.compiler.kernel.FuseKernels.source(n) == n ? n : n);
+    }
+
+    private static boolean usesBatch(Kernel k) {
+        if (k.space().batched()) return true;
+        for (Node in : k.inputs()) if (in.shape().batched()) return true;
+        for (Node op : k.ops()) if (op.shape().batched()) return true;
+        return false;
+    }
+
+    private static List<String> rowwiseNames(Node n) {
+        return switch (n.op()) {
+            case SOFTMAX, LOG_SOFTMAX -> List.of("x");
+            case CROSS_ENTROPY -> List.of("logits", "labels");
+            case CROSS_ENTROPY_GRAD -> List.of("logits", "labels", "dy");
+            case BINARY_CROSS_ENTROPY -> List.of("p", "y");
+            case BINARY_CROSS_ENTROPY_GRAD -> List.of("p", "y", "dy");
+            default -> throw new IllegalArgumentException(n.op().toString());
+        };
     }
 
     private String rowCount(Node n) {
@@ -678,137 +793,229 @@ public final class JavaCodegen {
         return rowsStatic == 1 ? "n" : "n * " + rowsStatic;
     }
 
-    private CodeBlock gemmCall(Node n) {
-        Node a = n.input(0);
-        Node c = n.input(1);
-        boolean ta = n.attrs().flagA();
-        boolean tb = n.attrs().flagB();
-        String m1 = dim(n.shape().dim(0));
-        String n1 = dim(n.shape().dim(1));
-        String k = dim(ta ? a.shape().dim(0) : a.shape().dim(1));
-        Loc la = locs.get(a);
-        Loc lb = locs.get(c);
-        Loc lo = locs.get(n);
-        return CodeBlock.of("$T.matmul($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, false)", GEMM, la.array(),
-                la.offset(), ta, lb.array(), lb.offset(), tb, lo.array(), lo.offset(), m1, n1, k);
+    /** Emits the kernel's method (once per distinct body) and returns its name. */
+    private String kernelMethod(Kernel k, KernelSig sig) {
+        MethodSpec.Builder b = MethodSpec.methodBuilder("KERNEL").addModifiers(Modifier.PRIVATE, Modifier.STATIC);
+        if (sig.batchParam() != null) b.addParameter(TypeName.INT, sig.batchParam());
+        if (sig.masks()) b.addParameter(TypeName.LONG, "seed").addParameter(TypeName.LONG, "step");
+        for (int i = 0; i < sig.inputs().size(); i++) {
+            Node in = sig.inputs().get(i);
+            TypeName at = in.type() == Node.Type.INT ? ArrayTypeName.of(TypeName.INT) : arrayType;
+            b.addParameter(at, sig.inputNames().get(i)).addParameter(TypeName.INT, sig.inputNames().get(i) + "Off");
+        }
+        for (int i = 0; i < sig.outputs().size(); i++) {
+            b.addParameter(arrayType, sig.outputNames().get(i)).addParameter(TypeName.INT, sig.outputNames().get(i) + "Off");
+        }
+        b.addCode(withTypes(body(k, sig)));
+        String key = b.build().toString();
+        String existing = kernelByText.get(key);
+        if (existing != null) return existing;
+        String base = kernelName(k);
+        String methodName = base;
+        for (int i = 2; usedNames.contains(methodName); i++) methodName = base + i;
+        usedNames.add(methodName);
+        kernelByText.put(key, methodName);
+        MethodSpec.Builder named = b.build().toBuilder();
+        named.setName(methodName);
+        named.addJavadoc(kernelDoc(k, sig));
+        kernels.add(named.build());
+        return methodName;
+    }
+
+    /** {@code matmulAddRelu}: the kernel's ops, camel-cased, at most three. */
+    private String kernelName(Kernel k) {
+        List<Node> ops = k.ops().stream().filter(o -> o.op() != Op.BROADCAST || k.ops().size() == 1).toList();
+        StringBuilder sb = new StringBuilder();
+        if (k.backward()) sb.append("d");
+        int count = 0;
+        for (Node o : ops) {
+            String part = capitalize(javaName(o.op().key()));
+            if (sb.indexOf(part) >= 0) continue;
+            if (count++ == 3) break;
+            sb.append(part);
+        }
+        String base = sb.length() > 0 ? Character.toLowerCase(sb.charAt(0)) + sb.substring(1) : "kernel";
+        Node last = k.outputs().isEmpty() ? k.ops().getLast() : k.outputs().getLast();
+        return base + (last.label() != null && !last.backward() ? capitalize(javaName(last.label())) : "");
+    }
+
+    private CodeBlock kernelDoc(Kernel k, KernelSig sig) {
+        CodeBlock.Builder d = CodeBlock.builder();
+        d.add("Fuses $L over $L.\n", k.ops().stream().map(o -> o.op().key()).collect(
+                java.util.stream.Collectors.joining(", ")), k.space());
+        for (int line : k.lines()) {
+            d.add("<br>$L:$L: {@code $L}\n", fileName(), line, escape(source.line(line).strip()));
+        }
+        d.add("<br>Reads: $L; writes: $L.\n",
+                sig.inputs().isEmpty() ? "nothing" : sig.inputs().stream().map(this::describeShort)
+                        .collect(java.util.stream.Collectors.joining(", ")),
+                sig.outputs().stream().map(this::describeShort).collect(java.util.stream.Collectors.joining(", ")));
+        return d.build();
+    }
+
+    private String describeShort(Node n) {
+        return name(n) + " " + n.shape();
+    }
+
+    private static String escape(String s) {
+        return s.replace("$", "$$").replace("*/", "* /").replace("}", "&#125;").replace("{", "&#123;");
+    }
+
+    private static final java.util.regex.Pattern RUNTIME_REF = java.util.regex.Pattern.compile("\\b(Rng|Gemm)\\.");
+
+    /** Kernel text → code, with the runtime classes it names ({@code Gemm.}, {@code Rng.}) imported. */
+    private static CodeBlock withTypes(String text) {
+        java.util.regex.Matcher mt = RUNTIME_REF.matcher(text);
+        List<Object> args = new ArrayList<>();
+        StringBuilder sb = new StringBuilder();
+        int last = 0;
+        while (mt.find()) {
+            sb.append(text, last, mt.start()).append("$T.");
+            args.add(mt.group(1).equals("Rng") ? RNG : GEMM);
+            last = mt.end();
+        }
+        sb.append(text.substring(last));
+        return CodeBlock.of(sb.toString(), args.toArray());
+    }
+
+    private String body(Kernel k, KernelSig sig) {
+        if (k.rowwise() != null) {
+            Map<String, String> vars = baseVars();
+            Node x = k.rowwise().input(0);
+            vars.put("cols", Integer.toString(x.shape().rank() == 0 ? 1 : x.shape().dim(x.shape().rank() - 1)));
+            vars.put("eps", lit(1e-7));
+            return templates.skeleton(k.rowwise().op().key(), vars);
+        }
+        StringBuilder sb = new StringBuilder();
+        if (k.gemm() != null) {
+            Node g = k.gemm();
+            Node a = g.input(0);
+            Node c = g.input(1);
+            boolean ta = g.attrs().flagA();
+            String outName = sig.outputNames().get(sig.outputs().indexOf(g));
+            sb.append(String.format("Gemm.matmul(%s, %sOff, %s, %s, %sOff, %s, %s, %sOff, %s, %s, %s, false);%n",
+                    paramName(a), paramName(a), ta, paramName(c), paramName(c), g.attrs().flagB(), outName, outName,
+                    dim(g.shape().dim(0)), dim(g.shape().dim(1)), dim(ta ? a.shape().dim(0) : a.shape().dim(1))));
+            if (k.members().isEmpty() && k.reductions().isEmpty()) return sb.toString();
+        }
+        sb.append(loopBody(k, sig));
+        return sb.toString();
     }
 
     private static String dim(int d) {
         return d == Shape.BATCH ? "n" : Integer.toString(d);
     }
 
-    // ---- kernels ----
-
-    /** Emits the kernel method of {@code n} and returns its name. */
-    private String kernel(Node n) {
-        String methodName = n.label() != null && !n.backward()
-                ? javaName(n.op().key()) + capitalize(name(n)) : name(n);
-        MethodSpec.Builder b = MethodSpec.methodBuilder(methodName).addModifiers(Modifier.PRIVATE, Modifier.STATIC);
-        b.addJavadoc("$L $L$L.\n", n.op().key(), n.shape(), n.pos().line() > 0
-                ? " — " + (n.backward() ? "gradient of " : "") + fileName() + ":" + n.pos().line() + ": "
-                + escape(source.line(n.pos().line()).strip()) : "");
-        if (n.op() == Op.DROPOUT_MASK) {
-            b.addParameter(TypeName.INT, "n").addParameter(TypeName.LONG, "seed").addParameter(TypeName.LONG, "step");
-        } else if (n.op().family() == Op.Family.ROWWISE) {
-            boolean bce = n.op() == Op.BINARY_CROSS_ENTROPY || n.op() == Op.BINARY_CROSS_ENTROPY_GRAD;
-            b.addParameter(TypeName.INT, bce ? "count" : "rows");
-        } else if (usesBatch(n)) {
-            b.addParameter(TypeName.INT, "n");
-        }
-        List<Node> ins = kernelInputs(n);
-        List<String> inNames = inputNames(n, ins.size());
-        for (int i = 0; i < ins.size(); i++) {
-            TypeName at = ins.get(i).type() == Node.Type.INT ? ArrayTypeName.of(TypeName.INT) : arrayType;
-            b.addParameter(at, inNames.get(i)).addParameter(TypeName.INT, inNames.get(i) + "Off");
-        }
-        b.addParameter(arrayType, "out").addParameter(TypeName.INT, "outOff");
-        b.addCode("$L", body(n, ins, inNames));
-        kernels.add(b.build());
-        return methodName;
-    }
-
-    private static String escape(String s) {
-        return s.replace("$", "$$").replace("*/", "* /");
-    }
-
-    private static List<String> inputNames(Node n, int count) {
-        return switch (n.op()) {
-            case SOFTMAX, LOG_SOFTMAX -> List.of("x");
-            case CROSS_ENTROPY -> List.of("logits", "labels");
-            case CROSS_ENTROPY_GRAD -> List.of("logits", "labels", "dy");
-            case BINARY_CROSS_ENTROPY -> List.of("p", "y");
-            case BINARY_CROSS_ENTROPY_GRAD -> List.of("p", "y", "dy");
-            default -> count == 1 ? List.of("x") : count == 2 ? List.of("a", "b") : List.of();
-        };
-    }
-
-    private String body(Node n, List<Node> ins, List<String> inNames) {
-        switch (n.op().family()) {
-            case ROWWISE -> {
-                Map<String, String> vars = baseVars();
-                Node x = n.input(0);
-                vars.put("cols", Integer.toString(x.shape().rank() == 0 ? 1 : x.shape().dim(x.shape().rank() - 1)));
-                vars.put("eps", lit(1e-7));
-                return templates.skeleton(n.op().key(), vars);
-            }
-            case REDUCTION -> {
-                return sumBody(n);
-            }
-            default -> {
-                return elementwiseBody(n, ins, inNames);
-            }
-        }
-    }
-
-    /** out[o] = expr(inputs), the loop nest over the output shape with broadcast strides. */
-    private String elementwiseBody(Node n, List<Node> ins, List<String> inNames) {
-        Shape out = n.shape();
+    /**
+     * The loop nest over the kernel's space: load every input element first (so an output may
+     * overwrite an input in place), compute members in locals, store what is used outside,
+     * accumulate reductions.
+     */
+    private String loopBody(Kernel k, KernelSig sig) {
+        Shape space = k.space();
         List<int[]> strides = new ArrayList<>();
-        strides.add(out.strides());
-        for (Node in : ins) strides.add(broadcastStrides(in.shape(), out));
-        LoopNest loops = new LoopNest(extents(out), strides);
+        strides.add(space.strides());
+        List<Node> loaded = new ArrayList<>();
+        List<String> loadedNames = new ArrayList<>();
+        Set<Node> usedInLoop = new HashSet<>();
+        for (Node mbr : k.members()) usedInLoop.addAll(mbr.inputs());
+        for (Node r : k.reductions()) usedInLoop.addAll(r.inputs());
+        for (int i = 0; i < sig.inputs().size(); i++) {
+            Node in = sig.inputs().get(i);
+            if (!usedInLoop.contains(in)) continue; // read by the GEMM only
+            if (k.reductions().stream().anyMatch(r -> r.input(0) == in) && !in.shape().equals(space)) {
+                throw new IllegalStateException("reduction input does not span the loop");
+            }
+            loaded.add(in);
+            loadedNames.add(sig.inputNames().get(i));
+            strides.add(broadcastStrides(in.shape(), space));
+        }
+        if (k.gemm() != null) {
+            loaded.add(k.gemm());
+            loadedNames.add(sig.outputNames().get(sig.outputs().indexOf(k.gemm())));
+            strides.add(space.strides());
+        }
+        List<Node> stored = new ArrayList<>();
+        for (Node out : sig.outputs()) {
+            if (out == k.gemm()) continue;
+            stored.add(out);
+            strides.add(k.reductions().contains(out) ? reducedStrides(out, space) : space.strides());
+        }
+        LoopNest loops = new LoopNest(extents(space), strides);
+        StringBuilder pre = new StringBuilder();
+        for (Node r : k.reductions()) {
+            String nm = sig.outputNames().get(sig.outputs().indexOf(r));
+            pre.append("java.util.Arrays.fill(").append(nm).append(", ").append(nm).append("Off, ").append(nm)
+                    .append("Off + ").append(r.shape().sizeExpr("n")).append(", 0);\n");
+        }
+        Map<Node, String> value = new HashMap<>();
         List<String> body = new ArrayList<>();
-        Map<String, String> vars = baseVars();
-        String[] operandVars = {"a", "b"};
-        int k = 0;
-        for (int i = 0; i < n.inputs().size(); i++) {
-            Node in = n.input(i);
-            if (in.op() == Op.CONST && !in.attrs().flagA()) {
-                vars.put(operandVars[i], lit(in.attrs().value()));
+        for (int i = 0; i < loaded.size(); i++) {
+            Node in = loaded.get(i);
+            String arr = loadedNames.get(i);
+            String local = "v" + in.id();
+            body.add(typeName() + " " + local + " = " + arr + "[" + loops.index(i + 1, arr + "Off") + "];");
+            value.put(in, local);
+        }
+        for (Node mbr : k.members()) {
+            String local = "v" + mbr.id();
+            body.add(typeName() + " " + local + " = " + expression(mbr, value, loops) + ";");
+            value.put(mbr, local);
+        }
+        int operand = loaded.size() + 1;
+        for (Node out : stored) {
+            String arr = sig.outputNames().get(sig.outputs().indexOf(out));
+            String idx = loops.index(operand++, arr + "Off");
+            if (k.reductions().contains(out)) {
+                body.add(arr + "[" + idx + "] += " + operandValue(out.input(0), value, loops) + ";");
             } else {
-                String arr = inNames.get(k);
-                String local = operandVars[i] + "v";
-                body.add(typeName() + " " + local + " = " + arr + "[" + loops.index(k + 1, arr + "Off") + "];");
-                vars.put(operandVars[i], local);
-                k++;
+                body.add(arr + "[" + idx + "] = " + value.get(out) + ";");
             }
         }
-        vars.put("alpha", lit(n.attrs().value()));
-        String key = n.op().key();
-        if (n.op() == Op.DROPOUT_MASK) {
-            vars.put("i", loops.index(0, "0"));
-            vars.put("rate", Double.toString(n.attrs().value()));
-            vars.put("scale", lit(1 / (1 - n.attrs().value())));
-        }
-        body.add("out[" + loops.index(0, "outOff") + "] = " + templates.scalar(key, vars) + ";");
-        return loops.wrap(body);
+        return pre + loops.wrap(body);
     }
 
-    /** Zero the output, then accumulate every input element into its reduced position. */
-    private String sumBody(Node n) {
-        Shape in = n.input(0).shape();
-        int[] axes = n.attrs().ints();
-        int[] outStrides = n.shape().strides();
-        int[] mapped = new int[in.rank()];
+    /** Strides of a reduction's output over the loop space: 0 on the reduced axes. */
+    private static int[] reducedStrides(Node sum, Shape space) {
+        int[] axes = sum.attrs().ints();
+        int[] outStrides = sum.shape().strides();
+        int[] mapped = new int[space.rank()];
         int o = 0;
-        for (int d = 0; d < in.rank(); d++) {
+        for (int d = 0; d < space.rank(); d++) {
             boolean reduced = java.util.Arrays.binarySearch(axes, d) >= 0;
             mapped[d] = reduced ? 0 : outStrides[o++];
         }
-        LoopNest loops = new LoopNest(extents(in), List.of(mapped, in.strides()));
-        String size = n.shape().sizeExpr("n");
-        return "java.util.Arrays.fill(out, outOff, outOff + " + size + ", 0);\n"
-                + loops.wrap(List.of("out[" + loops.index(0, "outOff") + "] += x[" + loops.index(1, "xOff") + "];"));
+        return mapped;
+    }
+
+    /** The scalar expression of an elementwise member, from the backend's template. */
+    private String expression(Node n, Map<Node, String> value, LoopNest loops) {
+        Map<String, String> vars = baseVars();
+        String[] names = {"a", "b"};
+        for (int i = 0; i < n.inputs().size(); i++) {
+            vars.put(names[i], operandValue(n.input(i), value, loops));
+        }
+        vars.put("alpha", lit(n.attrs().value()));
+        if (n.op() == Op.DROPOUT_MASK) return maskExpression(n, loops);
+        return "(" + templates.scalar(n.op().key(), vars) + ")";
+    }
+
+    private String operandValue(Node in, Map<Node, String> value, LoopNest loops) {
+        String v = value.get(in);
+        if (v != null) return v;
+        if (in.op() == Op.CONST && !in.attrs().flagA()) return lit(in.attrs().value());
+        if (in.op() == Op.DROPOUT_MASK) return maskExpression(in, loops);
+        throw new IllegalStateException("operand " + in + " is not available in the kernel");
+    }
+
+    /** A dropout mask element, recomputed from (seed, step, mask, element): nothing is stored. */
+    private String maskExpression(Node mask, LoopNest loops) {
+        Map<String, String> vars = baseVars();
+        vars.put("i", loops.index(0, "0"));
+        vars.put("stream", "step * " + masks.size() + " + " + masks.indexOf(mask));
+        vars.put("rate", Double.toString(mask.attrs().value()));
+        vars.put("scale", lit(1 / (1 - mask.attrs().value())));
+        return "(" + templates.scalar("dropout_mask", vars) + ")";
     }
 
     private static List<String> extents(Shape s) {
@@ -854,9 +1061,9 @@ public final class JavaCodegen {
         return b.build();
     }
 
-    /** For inspection and tests: the storage of every scheduled node. */
-    Map<Node, Loc> locations() {
-        return locs;
+    /** The kernel schedules and memory plans the class was generated from. */
+    public ModelPlan plan() {
+        return plan;
     }
 
     static String locale(double v) {

@@ -71,9 +71,10 @@ final class Builtins {
         /** An integer argument, or Integer.MIN_VALUE after a diagnostic. */
         int integer(String name, int dflt) {
             if (!has(name)) return dflt;
-            if (arg(name) instanceof Value.Num n && n.integral()) return (int) n.value();
-            if (arg(name) instanceof Value.Num n && n.value() == Math.rint(n.value()) && Math.abs(n.value()) < 1e9) {
-                return (int) n.value();
+            if (arg(name) instanceof Value.Num n && n.value() == Math.rint(n.value())) {
+                if (Math.abs(n.value()) < 1e9) return (int) n.value();
+                bad(name, "expected an integer between -999999999 and 999999999, got " + Value.describe(n));
+                return Integer.MIN_VALUE;
             }
             bad(name, "expected an integer, got " + Value.describe(arg(name)));
             return Integer.MIN_VALUE;
@@ -97,6 +98,9 @@ final class Builtins {
             m.g.at(call.pos());
             try {
                 Node n = f.get();
+                if (m.tooLarge(n.shape(), call.fn().pos(), "the result " + n.shape() + " of '" + fn() + "'")) {
+                    return Value.ERROR;
+                }
                 if (call.alias() != null && n.op() != Op.INPUT && n.op() != Op.PARAM) {
                     n.labelIfUnset(call.alias().name());
                 }
@@ -517,7 +521,9 @@ final class Builtins {
         for (var e : raw.entrySet()) {
             Value v = m.eval(none, e.getValue().value());
             double d;
-            if (e.getKey().equals("nesterov")) {
+            if (v instanceof Value.Error) {
+                return null; // already reported
+            } else if (e.getKey().equals("nesterov")) {
                 if (!(v instanceof Value.Bool b)) {
                     m.diags.error(ErrorCode.BAD_ARGUMENT, e.getValue().pos(), "nesterov", fn, "expected true or false");
                     return null;
@@ -551,6 +557,7 @@ final class Builtins {
         Map<String, Ast.Arg> raw = Signature.of("l2", "lambda").bind(call, m.diags);
         if (raw == null) return 0;
         Value v = m.eval(new ModelLowering.Scope("", 0), raw.get("lambda").value());
+        if (v instanceof Value.Error) return 0; // already reported
         if (!(v instanceof Value.Num n) || n.value() < 0) {
             m.diags.error(ErrorCode.BAD_ARGUMENT, raw.get("lambda").pos(), "lambda", "l2",
                     "expected a non-negative number");

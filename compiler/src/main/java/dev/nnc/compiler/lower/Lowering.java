@@ -43,6 +43,11 @@ public final class Lowering {
                 continue;
             }
             if (d instanceof Ast.Block b) {
+                Map<String, Ast.Ident> params = new HashMap<>();
+                for (Ast.Ident p : b.params()) {
+                    Ast.Ident firstParam = params.putIfAbsent(p.name(), p);
+                    if (firstParam != null) diags.error(ErrorCode.DUPLICATE_NAME, p.pos(), p.name(), firstParam.pos().line());
+                }
                 if (Builtins.isBuiltin(b.name())) {
                     diags.error(ErrorCode.BAD_DECLARATION, b.pos(),
                             "block '" + b.name() + "' has the name of a built-in operation; choose another name");
@@ -133,10 +138,17 @@ public final class Lowering {
         Graph graph = new Graph();
         int before = diags.errorCount();
         ModelLowering train = new ModelLowering(this, graph, model, true);
-        train.lowerBody();
-        if (diags.errorCount() > before) return null;
         ModelLowering infer = new ModelLowering(this, graph, model, false);
-        infer.lowerBody();
+        try {
+            train.lowerBody();
+            if (diags.errorCount() > before) return null;
+            infer.lowerBody();
+        } catch (StackOverflowError e) {
+            // expressions are limited by the parser; this is block calls nested in deep expressions
+            diags.error(ErrorCode.UNSUPPORTED, model.pos(), "model '" + model.name()
+                    + "' nests block calls and expressions too deeply to compile; split them into several statements");
+            return null;
+        }
         if (diags.errorCount() > before) return null;
         return new ModelIr(model.name(), file, graph, infer.feeds, infer.outputs, train.paramList(), infer.loss,
                 train.trainingLoss(), train.optimizer());

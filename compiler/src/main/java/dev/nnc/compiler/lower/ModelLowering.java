@@ -1,6 +1,7 @@
 package dev.nnc.compiler.lower;
 
 import dev.nnc.compiler.ast.Ast;
+import dev.nnc.compiler.ast.AstPrinter;
 import dev.nnc.compiler.ast.Pos;
 import dev.nnc.compiler.diag.Diagnostics;
 import dev.nnc.compiler.diag.ErrorCode;
@@ -146,7 +147,7 @@ final class ModelLowering {
                         "'return' is only allowed in a block; a model names its result with 'output'");
             }
         }
-        if (feeds.stream().noneMatch(f -> !f.target())) {
+        if (model.body().stream().noneMatch(st -> st instanceof Ast.Input)) {
             diags.error(ErrorCode.BAD_DECLARATION, model.pos(), "model '" + model.name() + "' has no 'input'");
         }
         if (outputPos == null) {
@@ -214,7 +215,9 @@ final class ModelLowering {
                 return;
             }
         }
-        Node n = g.input(name.name(), Lowering.shapeOf(type), et);
+        Shape shape = Lowering.shapeOf(type);
+        if (tooLarge(shape, name.pos(), "'" + name.name() + "'")) return;
+        Node n = g.input(name.name(), shape, et);
         if (bind(scope, name, new Value.Tensor(n))) {
             feeds.add(new ModelIr.Feed(name.name(), target, n, pos));
         }
@@ -275,9 +278,43 @@ final class ModelLowering {
             diags.error(ErrorCode.DUPLICATE_NAME, pos, fullName, existing.pos().line());
             return null;
         }
+        if (tooLarge(shape, pos, "parameter '" + fullName + "' " + shape)) return null;
+        long total = elements(shape);
+        for (ModelIr.Param p : params.values()) total += elements(p.node().shape());
+        if (total > Integer.MAX_VALUE) {
+            diags.error(ErrorCode.TOO_LARGE, pos, "the parameters of model '" + model.name() + "' (with '"
+                    + fullName + "')", count(total));
+            return null;
+        }
         Node n = g.param(fullName, shape);
         params.put(fullName, new ModelIr.Param(fullName, n, init, shape.rank() >= 2, pos));
         return n;
+    }
+
+    /** Elements of one sample (the batch dimension counts once); Long.MAX_VALUE when that overflows. */
+    static long elements(Shape s) {
+        long n = 1;
+        for (int i = 0; i < s.rank(); i++) {
+            if (s.dim(i) == Shape.BATCH) continue;
+            try {
+                n = Math.multiplyExact(n, s.dim(i));
+            } catch (ArithmeticException e) {
+                return Long.MAX_VALUE;
+            }
+        }
+        return n;
+    }
+
+    static String count(long n) {
+        return n == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : Long.toString(n);
+    }
+
+    /** Reports a tensor too large for one Java array; true when it is. */
+    boolean tooLarge(Shape s, Pos pos, String what) {
+        long n = elements(s);
+        if (n <= Integer.MAX_VALUE) return false;
+        diags.error(ErrorCode.TOO_LARGE, pos, what, count(n));
+        return true;
     }
 
     /** Binds a name in the scope; reports a duplicate and returns false when it is taken. */
@@ -296,7 +333,7 @@ final class ModelLowering {
     Value eval(Scope scope, Ast.Expr e) {
         g.at(e.pos());
         return switch (e) {
-            case Ast.Num n -> new Value.Num(n.value(), n.integral());
+            case Ast.Num n -> finite(n.value(), n.integral(), n.text(), n.pos());
             case Ast.Bool b -> new Value.Bool(b.value());
             case Ast.ListLit l -> new Value.ListV(l.items().stream().map(i -> eval(scope, i)).toList());
             case Ast.Name n -> lookup(scope, n);
@@ -304,6 +341,13 @@ final class ModelLowering {
             case Ast.Binary b -> binary(b, eval(scope, b.left()), eval(scope, b.right()));
             case Ast.Call c -> call(scope, c);
         };
+    }
+
+    /** A number, or an error when it is infinite or NaN (1e400, 1 / 0): such values cannot be emitted. */
+    private Value finite(double v, boolean integral, String text, Pos pos) {
+        if (Double.isFinite(v)) return new Value.Num(v, integral);
+        diags.error(ErrorCode.NOT_FINITE, pos, text);
+        return Value.ERROR;
     }
 
     private Value lookup(Scope scope, Ast.Name n) {
@@ -347,29 +391,31 @@ final class ModelLowering {
                 case "*" -> x.value() * y.value();
                 default -> x.value() / y.value();
             };
-            return new Value.Num(v, x.integral() && y.integral() && !op.equals("/"));
+            return finite(v, x.integral() && y.integral() && !op.equals("/"), AstPrinter.expr(b), b.pos());
         }
         Node a = operand(l, b.left().pos(), op);
         Node c = operand(r, b.right().pos(), op);
         if (a == null || c == null) return Value.ERROR;
         g.at(b.pos());
         try {
-            return new Value.Tensor(switch (op) {
+            Node n = switch (op) {
                 case "@" -> g.matmul(a, c, false, false);
                 case "+" -> g.binary(Op.ADD, a, c);
                 case "-" -> g.binary(Op.SUB, a, c);
                 case "*" -> g.binary(Op.MUL, a, c);
                 default -> g.binary(Op.DIV, a, c);
-            });
+            };
+            return tooLarge(n.shape(), b.pos(), "the result " + n.shape() + " of '" + op + "'") ? Value.ERROR
+                    : new Value.Tensor(n);
         } catch (ShapeException ex) {
-            diags.error(ErrorCode.SHAPE_MISMATCH, b.pos(), "'" + op + "'", ex.getMessage());
+            diags.error(ErrorCode.SHAPE_MISMATCH, b.pos(), op, ex.getMessage());
             return Value.ERROR;
         }
     }
 
     private Node operand(Value v, Pos pos, String op) {
         if (v instanceof Value.Num n) return g.constant(n.value());
-        return tensor(v, pos, "'" + op + "'") == null ? null : floatTensor((Value.Tensor) v, pos, op);
+        return tensor(v, pos, op) == null ? null : floatTensor((Value.Tensor) v, pos, op);
     }
 
     /** The node of a tensor value, or null after reporting that something else was given. */

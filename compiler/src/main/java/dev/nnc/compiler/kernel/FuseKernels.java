@@ -1,0 +1,147 @@
+package dev.nnc.compiler.kernel;
+
+import dev.nnc.compiler.ir.Node;
+import dev.nnc.compiler.ir.Op;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Pass FuseKernels: schedule of nodes → schedule of kernels.
+ * Before: {@code matmul, add(bias), relu, mul(mask), sum} as five loops.
+ * After: {@code gemm+add+relu+dropout_mask+mul} (epilogue) and the reduction fused into the loop that
+ * produces its input.
+ *
+ * <p>Rules, applied greedily in topological order (TVM's op patterns, XLA's loop and output fusion):
+ * <ol>
+ *   <li>an elementwise or broadcast node joins the open kernel of one of its inputs when its shape is
+ *       that kernel's iteration space (chains become one loop, forward and backward alike);</li>
+ *   <li>a matmul opens a GEMM kernel; elementwise consumers of the product join it as its epilogue;</li>
+ *   <li>a sum joins the open kernel producing its input when that input spans the kernel's space
+ *       (an elementwise producer fused into the reduction);</li>
+ *   <li>a dropout mask is never stored: it is a counter-based hash of (seed, step, element), so
+ *       every kernel that reads it recomputes it inline;</li>
+ *   <li>row-wise ops (softmax, losses) stay whole.</li>
+ * </ol>
+ * A kernel is sealed as soon as a node outside it reads one of its values, which keeps the kernel
+ * order (by last op) a valid schedule. A member read outside its kernel, or returned, is written to
+ * memory; every other member lives in a register only.
+ */
+public final class FuseKernels {
+    private final boolean fuse;
+    private final Map<Node, Kernel> owner = new HashMap<>();
+    private final List<Kernel> kernels = new ArrayList<>();
+
+    private FuseKernels(boolean fuse) {
+        this.fuse = fuse;
+    }
+
+    /**
+     * @param schedule the nodes of one entry point, in topological order
+     * @param roots    values the entry point returns or keeps (outputs, loss, gradients)
+     * @param fuse     false gives one kernel per op (the unfused baseline, {@code --no-fuse})
+     */
+    public static List<Kernel> run(List<Node> schedule, Collection<Node> roots, boolean fuse) {
+        FuseKernels f = new FuseKernels(fuse);
+        for (Node n : schedule) f.place(n);
+        f.connect(schedule, new HashSet<>(roots));
+        List<Kernel> out = new ArrayList<>(f.kernels);
+        out.sort(Comparator.comparingInt(k -> k.ops().stream().mapToInt(Node::id).max().orElse(-1)));
+        return out;
+    }
+
+    /** True when a node is data, not computation: no kernel of its own. */
+    static boolean isValue(Node n) {
+        return n.op().family() == Op.Family.SOURCE && n.op() != Op.DROPOUT_MASK || n.op() == Op.RESHAPE;
+    }
+
+    /** Masks are recomputed inline by their readers when fusing. */
+    private boolean inlineMask(Node n) {
+        return fuse && n.op() == Op.DROPOUT_MASK;
+    }
+
+    private void place(Node x) {
+        if (isValue(x) || inlineMask(x)) return;
+        Kernel k;
+        switch (x.op().family()) {
+            case GEMM -> k = open(Kernel.gemm(x));
+            case ROWWISE -> k = open(Kernel.rowwise(x));
+            case REDUCTION -> {
+                Node in = x.input(0);
+                Kernel g = openKernelOf(in, x);
+                if (g != null && (g.members().contains(in) || g.gemm() == in) && g.space().equals(in.shape())) {
+                    k = g;
+                } else {
+                    k = open(Kernel.loop(in.shape()));
+                }
+                k.reductions().add(x);
+            }
+            default -> { // elementwise, broadcast, unfused masks
+                k = null;
+                for (Node in : x.inputs()) {
+                    Kernel g = openKernelOf(in, x);
+                    if (g != null && g.space().equals(x.shape()) && (g.members().contains(in) || g.gemm() == in)
+                            && x.inputs().stream().noneMatch(g.reductions()::contains)
+                            && x.inputs().stream().noneMatch(i -> i != source(i) && owner.get(source(i)) == g)) {
+                        k = g;
+                        break;
+                    }
+                }
+                if (k == null) k = open(Kernel.loop(x.shape()));
+                k.members().add(x);
+            }
+        }
+        owner.put(x, k);
+        if (!fuse) k.sealed = true;
+        for (Node in : x.inputs()) {
+            Kernel other = owner.get(source(in));
+            if (other != null && other != k) other.sealed = true;
+            if (in != source(in) && other != null) other.sealed = true; // read through a view: must be stored
+        }
+    }
+
+    private Kernel open(Kernel k) {
+        kernels.add(k);
+        return k;
+    }
+
+    /** The unsealed kernel computing {@code in}, if {@code x} may join it. */
+    private Kernel openKernelOf(Node in, Node x) {
+        if (!fuse || in != source(in)) return null;
+        Kernel g = owner.get(in);
+        return g == null || g.sealed ? null : g;
+    }
+
+    /** A view's storage is its source's. */
+    public static Node source(Node n) {
+        while (n.op() == Op.RESHAPE) n = n.input(0);
+        return n;
+    }
+
+    /** Fills every kernel's inputs (read from memory) and outputs (written to memory). */
+    private void connect(List<Node> schedule, Set<Node> roots) {
+        Map<Node, Set<Kernel>> readers = new HashMap<>();
+        for (Kernel k : kernels) {
+            for (Node op : k.ops()) {
+                for (Node in : op.inputs()) {
+                    if (k.computes(in) || inlineMask(in)) continue;
+                    k.addInput(in);
+                    readers.computeIfAbsent(source(in), z -> new HashSet<>()).add(k);
+                }
+            }
+        }
+        for (Node root : roots) readers.computeIfAbsent(source(root), z -> new HashSet<>()).add(null);
+        for (Kernel k : kernels) {
+            for (Node op : k.ops()) {
+                boolean stored = op == k.gemm() || op == k.rowwise() || k.reductions().contains(op)
+                        || readers.getOrDefault(op, Set.of()).stream().anyMatch(r -> r != k);
+                if (stored) k.addOutput(op);
+            }
+        }
+    }
+}

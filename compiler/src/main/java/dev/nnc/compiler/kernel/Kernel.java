@@ -1,0 +1,155 @@
+package dev.nnc.compiler.kernel;
+
+import dev.nnc.compiler.ir.Node;
+import dev.nnc.compiler.ir.Op;
+import dev.nnc.compiler.ir.Shape;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * One kernel of a schedule: what one generated method computes in one pass.
+ *
+ * <ul>
+ *   <li>a loop kernel: a loop nest over {@link #space()} computing {@link #members()} (elementwise,
+ *       broadcast and dropout-mask nodes) in registers, and accumulating {@link #reductions()};</li>
+ *   <li>a GEMM kernel: the matrix product {@link #gemm()}, then the members as its epilogue over
+ *       the product's shape;</li>
+ *   <li>a row-wise kernel: one op of the ROWWISE family (softmax, losses), kept whole.</li>
+ * </ul>
+ * Inputs are the nodes it reads from memory; outputs the nodes it writes (those used by later
+ * kernels or returned).
+ */
+public final class Kernel {
+    private final Node gemm;
+    private final Node rowwise;
+    private final Shape space;
+    private final List<Node> members = new ArrayList<>();
+    private final List<Node> reductions = new ArrayList<>();
+    private final Set<Node> inputs = new LinkedHashSet<>();
+    private final Set<Node> outputs = new LinkedHashSet<>();
+    boolean sealed;
+
+    private Kernel(Node gemm, Node rowwise, Shape space) {
+        this.gemm = gemm;
+        this.rowwise = rowwise;
+        this.space = space;
+    }
+
+    static Kernel loop(Shape space) {
+        return new Kernel(null, null, space);
+    }
+
+    static Kernel gemm(Node matmul) {
+        return new Kernel(matmul, null, matmul.shape());
+    }
+
+    static Kernel rowwise(Node n) {
+        Kernel k = new Kernel(null, n, n.shape());
+        k.sealed = true;
+        return k;
+    }
+
+    public Node gemm() {
+        return gemm;
+    }
+
+    public Node rowwise() {
+        return rowwise;
+    }
+
+    public Shape space() {
+        return space;
+    }
+
+    public List<Node> members() {
+        return members;
+    }
+
+    public List<Node> reductions() {
+        return reductions;
+    }
+
+    public List<Node> inputs() {
+        return List.copyOf(inputs);
+    }
+
+    public List<Node> outputs() {
+        return List.copyOf(outputs);
+    }
+
+    /** Every node this kernel computes, in order. */
+    public List<Node> ops() {
+        List<Node> all = new ArrayList<>();
+        if (gemm != null) all.add(gemm);
+        if (rowwise != null) all.add(rowwise);
+        all.addAll(members);
+        all.addAll(reductions);
+        return all;
+    }
+
+    public boolean computes(Node n) {
+        return n == gemm || n == rowwise || members.contains(n) || reductions.contains(n);
+    }
+
+    void addInput(Node n) {
+        inputs.add(n);
+    }
+
+    void addOutput(Node n) {
+        outputs.add(n);
+    }
+
+    /** A short name for the kernel: its last named op, or its ops. */
+    public String title() {
+        return ops().stream().map(n -> n.op().key()).collect(Collectors.joining("+"));
+    }
+
+    /** Source lines of the .nn code its ops come from, ascending. */
+    public List<Integer> lines() {
+        return ops().stream().map(n -> n.pos().line()).filter(l -> l > 0).distinct().sorted().toList();
+    }
+
+    public boolean backward() {
+        return ops().stream().allMatch(Node::backward);
+    }
+
+    /** Estimated floating-point operations for a batch of {@code n} rows. */
+    public long flops(int n) {
+        long f = 0;
+        if (gemm != null) {
+            Node a = gemm.input(0);
+            long k = gemm.attrs().flagA() ? dim(a.shape().dim(0), n) : dim(a.shape().dim(1), n);
+            f += 2L * dim(gemm.shape().dim(0), n) * dim(gemm.shape().dim(1), n) * k;
+        }
+        if (rowwise != null) f += 5L * size(rowwise.input(0).shape(), n);
+        for (Node m : members) f += m.op() == Op.BROADCAST ? 0 : size(space, n);
+        for (Node r : reductions) f += size(r.input(0).shape(), n);
+        return f;
+    }
+
+    /** Estimated bytes read and written for a batch of {@code n} rows. */
+    public long bytes(int n, int elementBytes) {
+        long e = 0;
+        for (Node in : inputs) e += in.op() == Op.CONST ? 0 : size(in.shape(), n);
+        for (Node out : outputs) e += size(out.shape(), n);
+        return e * elementBytes;
+    }
+
+    static long size(Shape s, int n) {
+        long v = 1;
+        for (int d : s.dims()) v *= dim(d, n);
+        return v;
+    }
+
+    private static long dim(int d, int n) {
+        return d == Shape.BATCH ? n : d;
+    }
+
+    @Override
+    public String toString() {
+        return title() + " " + space;
+    }
+}

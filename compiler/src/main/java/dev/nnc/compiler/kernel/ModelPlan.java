@@ -1,0 +1,148 @@
+package dev.nnc.compiler.kernel;
+
+import dev.nnc.compiler.ir.ModelIr;
+import dev.nnc.compiler.ir.Node;
+import dev.nnc.compiler.ir.Op;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The kernel schedules and memory plans of a model's entry points: predict, loss, and (when
+ * compiled for training) the training forward pass followed by the backward pass.
+ *
+ * <p>Pipeline, in order, each switchable: FuseKernels (needs the node schedule; {@code --no-fuse}
+ * gives one kernel per op), PlanMemory (needs the final kernel order, so it runs last;
+ * {@code --no-plan} gives every tensor its own buffer).
+ */
+public final class ModelPlan {
+    /** One entry point: its kernels, where the backward part starts, and its memory plan. */
+    public record Entry(String name, List<Kernel> kernels, int backwardStart, PlanMemory.Result memory,
+            List<Node> nodes) {
+        public List<Kernel> forward() {
+            return kernels.subList(0, backwardStart);
+        }
+
+        public List<Kernel> backward() {
+            return kernels.subList(backwardStart, kernels.size());
+        }
+    }
+
+    /** Which passes run. */
+    public record Options(boolean fuse, boolean plan, boolean training) {
+    }
+
+    private final ModelIr model;
+    private final Options options;
+    private final Set<Node> claimedGrads = new HashSet<>();
+    private final Entry predict;
+    private final Entry loss;
+    private final Entry train;
+
+    public ModelPlan(ModelIr model, Options options) {
+        this.model = model;
+        this.options = options;
+        List<Node> outs = model.outputs().stream().map(ModelIr.Output::node).toList();
+        predict = entry("predict", outs);
+        List<Node> lossRoots = new ArrayList<>(outs);
+        if (model.inferenceLoss() != null) lossRoots.add(model.inferenceLoss());
+        loss = model.inferenceLoss() == null ? null : entry("loss", lossRoots);
+        train = options.training() && model.trainingLoss() != null ? trainEntry() : null;
+    }
+
+    public ModelIr model() {
+        return model;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public Entry predict() {
+        return predict;
+    }
+
+    /** Null when the model has no loss. */
+    public Entry loss() {
+        return loss;
+    }
+
+    /** Null when the model is not compiled for training. */
+    public Entry train() {
+        return train;
+    }
+
+    public List<Entry> entries() {
+        List<Entry> all = new ArrayList<>();
+        all.add(predict);
+        if (loss != null) all.add(loss);
+        if (train != null) all.add(train);
+        return all;
+    }
+
+    /** Gradient nodes written straight into the gradient buffer (the rest are copied there). */
+    public Set<Node> claimedGrads() {
+        return claimedGrads;
+    }
+
+    private Entry entry(String name, List<Node> roots) {
+        List<Node> nodes = needed(roots);
+        List<Kernel> kernels = FuseKernels.run(nodes, roots, options.fuse());
+        PlanMemory.Result mem = PlanMemory.run(kernels, Set.of(), new HashSet<>(roots), options.plan());
+        return new Entry(name, kernels, kernels.size(), mem, nodes);
+    }
+
+    private Entry trainEntry() {
+        List<Node> roots = new ArrayList<>(model.grads().values());
+        roots.add(model.trainingLoss());
+        List<Node> all = needed(roots);
+        List<Node> fwd = all.stream().filter(n -> !n.backward()).toList();
+        List<Node> bwd = all.stream().filter(Node::backward).toList();
+        // the forward pass keeps exactly what the backward pass reads, and the loss
+        Set<Node> keep = new LinkedHashSet<>();
+        keep.add(model.trainingLoss());
+        for (Node b : bwd) {
+            for (Node in : b.inputs()) {
+                if (!in.backward()) keep.add(FuseKernels.source(in));
+            }
+        }
+        for (Node g : model.grads().values()) {
+            if (!g.backward()) keep.add(g);
+        }
+        List<Kernel> kernels = new ArrayList<>(FuseKernels.run(fwd, keep, options.fuse()));
+        int backwardStart = kernels.size();
+        kernels.addAll(FuseKernels.run(bwd, roots, options.fuse()));
+        for (Node g : model.grads().values()) {
+            if (g.backward() && producedBy(kernels, g) && g.op() != Op.DROPOUT_MASK && !claimedTwice(g)) {
+                claimedGrads.add(g);
+            }
+        }
+        Set<Node> rootSet = new HashSet<>(roots);
+        PlanMemory.Result mem = PlanMemory.run(kernels, claimedGrads, rootSet, options.plan());
+        return new Entry("train", kernels, backwardStart, mem, all);
+    }
+
+    private boolean claimedTwice(Node g) {
+        return model.grads().values().stream().filter(x -> x == g).count() > 1;
+    }
+
+    private static boolean producedBy(List<Kernel> kernels, Node n) {
+        return kernels.stream().anyMatch(k -> k.outputs().contains(n));
+    }
+
+    /** Every node the roots depend on, in id (= topological) order. */
+    static List<Node> needed(Collection<Node> roots) {
+        Set<Node> seen = new HashSet<>();
+        List<Node> stack = new ArrayList<>(roots);
+        while (!stack.isEmpty()) {
+            Node n = stack.removeLast();
+            if (seen.add(n)) stack.addAll(n.inputs());
+        }
+        List<Node> out = new ArrayList<>(seen);
+        out.sort((a, b) -> Integer.compare(a.id(), b.id()));
+        return out;
+    }
+}

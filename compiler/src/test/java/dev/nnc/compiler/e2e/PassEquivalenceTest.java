@@ -1,0 +1,80 @@
+package dev.nnc.compiler.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nnc.compiler.api.CompileOptions;
+import dev.nnc.compiler.testing.InMemoryJavac;
+import dev.nnc.runtime.Batch;
+import dev.nnc.runtime.CompiledModel;
+import dev.nnc.runtime.TensorInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Passes never change what a model computes: for every sample and for random networks, outputs,
+ * losses and gradients (f64) agree to 1e-12 relative with FuseKernels and PlanMemory on and off.
+ */
+class PassEquivalenceTest {
+    static Stream<Arguments> programs() throws IOException {
+        List<Arguments> all = new ArrayList<>();
+        for (String f : List.of("logistic.nn", "fashion_mlp.nn", "deep_mlp.nn")) {
+            all.add(Arguments.of(f, Files.readString(Path.of("../samples/src/main/nn", f))));
+        }
+        Random rnd = new Random(42);
+        for (int i = 0; i < 12; i++) all.add(Arguments.of("random_" + i + ".nn", RandomNetworks.program(rnd)));
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("programs")
+    void fusionAndPlanningPreserveResults(String name, String program) {
+        CompileOptions base = CompileOptions.defaults().withDtype(CompileOptions.Precision.F64);
+        CompileOptions[] variants = {base.withFuse(false).withPlan(false), base.withFuse(true).withPlan(false),
+            base.withFuse(false).withPlan(true), base};
+        List<double[]> results = new ArrayList<>();
+        for (CompileOptions o : variants) {
+            CompiledModel m = InMemoryJavac.model(name, program, o, 5, 11);
+            Batch b = GradientCheckTest.randomBatch(m, 5, new Random(3));
+            results.add(observe(m, b));
+        }
+        double[] ref = results.getFirst();
+        for (int v = 1; v < results.size(); v++) {
+            double[] got = results.get(v);
+            assertEquals(ref.length, got.length);
+            for (int i = 0; i < ref.length; i++) {
+                double err = Math.abs(ref[i] - got[i]) / Math.max(1e-300, Math.max(Math.abs(ref[i]), Math.abs(got[i])));
+                final int fi = i;
+                final int fv = v;
+                assertTrue(ref[i] == got[i] || err <= 1e-12,
+                        () -> name + " variant " + fv + " value " + fi + ": " + ref[fi] + " vs " + got[fi]);
+            }
+        }
+    }
+
+    /** Loss, training loss, outputs, gradients and parameters after one step, as one vector. */
+    static double[] observe(CompiledModel m, Batch b) {
+        List<Double> v = new ArrayList<>();
+        v.add(m.loss(b));
+        for (int o = 0; o < m.outputs().size(); o++) {
+            double[] out = new double[b.size() * m.outputs().get(o).rowSize()];
+            m.copyOutput(o, out, 0);
+            for (double d : out) v.add(d);
+        }
+        v.add(m.trainingLoss(b));
+        v.add(m.computeGradients(b));
+        for (TensorInfo p : m.parameters()) for (double d : m.gradient(p.name())) v.add(d);
+        m.trainStep(b);
+        m.trainStep(b);
+        for (TensorInfo p : m.parameters()) for (double d : m.parameter(p.name())) v.add(d);
+        return v.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+}
