@@ -5,6 +5,7 @@ import dev.nnc.compiler.ast.AstPrinter;
 import dev.nnc.compiler.ast.Parser;
 import dev.nnc.compiler.autodiff.Autodiff;
 import dev.nnc.compiler.codegen.JavaCodegen;
+import dev.nnc.compiler.codegen.PlanReport;
 import dev.nnc.compiler.diag.Diagnostic;
 import dev.nnc.compiler.diag.Diagnostics;
 import dev.nnc.compiler.diag.ErrorCode;
@@ -45,8 +46,20 @@ public final class Nnc {
         return new CompileResult(out, diags.all());
     }
 
+    /** Output formats of {@code inspect}: text for people, JSON for tools, Graphviz dot for the graph. */
+    public enum Format { TEXT, JSON, DOT }
+
     /** A readable dump of one stage. */
     public static InspectResult inspect(SourceFile source, Stage stage, CompileOptions options) {
+        return inspect(source, stage, options, Format.TEXT, 128);
+    }
+
+    /**
+     * A dump of one stage in a format; {@code batch} sizes the figures of the fused and memory
+     * stages. JSON is available for the fused and memory stages, dot for the fused stage.
+     */
+    public static InspectResult inspect(SourceFile source, Stage stage, CompileOptions options, Format format,
+            int batch) {
         Diagnostics diags = new Diagnostics(source);
         if (stage == Stage.AST) {
             Ast.Program p = guarded(diags, () -> Parser.parse(diags));
@@ -54,7 +67,22 @@ public final class Nnc {
         }
         List<ModelIr> models = front(source, diags, options);
         if (diags.hasErrors()) return new InspectResult("", diags.all());
+        if (format != Format.TEXT && stage != Stage.FUSED && stage != Stage.MEMORY) {
+            throw new IllegalArgumentException("--format " + format.name().toLowerCase()
+                    + " is available for the fused and memory stages only");
+        }
+        if (format == Format.DOT && stage != Stage.FUSED) {
+            throw new IllegalArgumentException("--format dot is available for the fused stage only");
+        }
         String text = switch (stage) {
+            case FUSED, MEMORY -> models.stream().map(m -> {
+                PlanReport r = new PlanReport(m, source, options, VERSION, batch);
+                return switch (format) {
+                    case JSON -> stage == Stage.FUSED ? r.fusedJson() : r.memoryJson();
+                    case DOT -> r.dot();
+                    default -> stage == Stage.FUSED ? r.fusedText() : r.memoryText();
+                };
+            }).collect(Collectors.joining("\n"));
             case IR -> models.stream().map(m -> IrPrinter.print(m, false)).collect(Collectors.joining("\n"));
             case GRAD -> models.stream().map(m -> IrPrinter.print(m, true)).collect(Collectors.joining("\n"));
             default -> models.stream().map(m -> JavaCodegen.generate(m, source, options, VERSION).code())

@@ -9,5 +9,9 @@ public enum Stage {
     /** The IR after autodiff: forward, backward and optimizer update. */
     GRAD,
     /** The generated Java source. */
-    JAVA
+    JAVA,
+    /** The fused kernels of the training step (or of predict in inference mode), with costs. */
+    FUSED,
+    /** The memory plan: buffers, offsets, live intervals, arena against naive sum and peak. */
+    MEMORY
 }

@@ -74,6 +74,7 @@ public final class JavaCodegen {
     private final Set<String> usedNames = new HashSet<>();
     private final Map<ModelIr.Param, Integer> paramOffsets = new LinkedHashMap<>();
     private final Map<String, String> kernelByText = new HashMap<>();
+    private final Map<Kernel, String> methodOf = new HashMap<>();
     private final List<MethodSpec> kernels = new ArrayList<>();
     private final List<FieldSpec> offsetFields = new ArrayList<>();
     private final CodeBlock.Builder offsetInit = CodeBlock.builder();
@@ -809,7 +810,10 @@ public final class JavaCodegen {
         b.addCode(withTypes(body(k, sig)));
         String key = b.build().toString();
         String existing = kernelByText.get(key);
-        if (existing != null) return existing;
+        if (existing != null) {
+            methodOf.put(k, existing);
+            return existing;
+        }
         String base = kernelName(k);
         String methodName = base;
         for (int i = 2; usedNames.contains(methodName); i++) methodName = base + i;
@@ -819,6 +823,7 @@ public final class JavaCodegen {
         named.setName(methodName);
         named.addJavadoc(kernelDoc(k, sig));
         kernels.add(named.build());
+        methodOf.put(k, methodName);
         return methodName;
     }
 
@@ -1064,6 +1069,24 @@ public final class JavaCodegen {
     /** The kernel schedules and memory plans the class was generated from. */
     public ModelPlan plan() {
         return plan;
+    }
+
+    /** The generated method of each kernel. */
+    public Map<Kernel, String> methodNames() {
+        return methodOf;
+    }
+
+    /** Java name of a tensor in the generated code. */
+    public String javaNameOf(Node n) {
+        return name(n);
+    }
+
+    /** Generates the class and returns the generator, for inspection of its plan and names. */
+    public static JavaCodegen generateForInspection(ModelIr m, SourceFile source, CompileOptions options,
+            String version) {
+        JavaCodegen g = new JavaCodegen(m, source, options, version);
+        g.run();
+        return g;
     }
 
     static String locale(double v) {

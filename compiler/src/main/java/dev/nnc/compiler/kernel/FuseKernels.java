@@ -82,17 +82,24 @@ public final class FuseKernels {
                 k.reductions().add(x);
             }
             default -> { // elementwise, broadcast, unfused masks
-                k = null;
+                List<Kernel> joinable = new ArrayList<>();
                 for (Node in : x.inputs()) {
                     Kernel g = openKernelOf(in, x);
-                    if (g != null && g.space().equals(x.shape()) && (g.members().contains(in) || g.gemm() == in)
+                    if (g != null && !joinable.contains(g) && g.space().equals(x.shape())
+                            && (g.members().contains(in) || g.gemm() == in)
                             && x.inputs().stream().noneMatch(g.reductions()::contains)
                             && x.inputs().stream().noneMatch(i -> i != source(i) && owner.get(source(i)) == g)) {
-                        k = g;
-                        break;
+                        joinable.add(g);
                     }
                 }
-                if (k == null) k = open(Kernel.loop(x.shape()));
+                if (joinable.isEmpty()) {
+                    k = open(Kernel.loop(x.shape()));
+                } else {
+                    k = joinable.stream().filter(g -> g.gemm() != null).findFirst().orElse(joinable.getFirst());
+                    for (Kernel other : joinable) {
+                        if (other != k && other.gemm() == null && other.reductions().isEmpty()) merge(other, k);
+                    }
+                }
                 k.members().add(x);
             }
         }
@@ -103,6 +110,20 @@ public final class FuseKernels {
             if (other != null && other != k) other.sealed = true;
             if (in != source(in) && other != null) other.sealed = true; // read through a view: must be stored
         }
+    }
+
+    /**
+     * Two open loops over the same space that a node reads from become one: neither has been read
+     * outside itself yet, so the merged kernel can run at the later one's place.
+     */
+    private void merge(Kernel from, Kernel into) {
+        List<Node> all = new ArrayList<>(into.members());
+        all.addAll(from.members());
+        all.sort(Comparator.comparingInt(Node::id));
+        into.members().clear();
+        into.members().addAll(all);
+        for (Node n : from.members()) owner.put(n, into);
+        kernels.remove(from);
     }
 
     private Kernel open(Kernel k) {

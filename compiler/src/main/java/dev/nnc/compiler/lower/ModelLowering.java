@@ -98,9 +98,18 @@ final class ModelLowering {
         for (Ast.Stmt s : model.body()) {
             g.at(s.pos());
             switch (s) {
-                case Ast.Input in -> declareFeed(scope, in.name(), in.type(), false, in.pos());
-                case Ast.Target t -> declareFeed(scope, t.name(), t.type(), true, t.pos());
-                case Ast.Param p -> declareParam(scope, p);
+                case Ast.Input in -> {
+                    declareFeed(scope, in.name(), in.type(), false, in.pos());
+                    poisonIfUnbound(scope, in.name());
+                }
+                case Ast.Target t -> {
+                    declareFeed(scope, t.name(), t.type(), true, t.pos());
+                    poisonIfUnbound(scope, t.name());
+                }
+                case Ast.Param p -> {
+                    declareParam(scope, p);
+                    poisonIfUnbound(scope, p.name());
+                }
                 case Ast.Assign a -> bind(scope, a.name(), label(eval(scope, a.value()), a.name().name()));
                 case Ast.Output o -> {
                     if (outputPos != null) {
@@ -317,6 +326,11 @@ final class ModelLowering {
         return true;
     }
 
+    /** After a declaration that failed (and said why), binds its name to an error, so that uses stay quiet. */
+    private static void poisonIfUnbound(Scope scope, Ast.Ident name) {
+        scope.names.putIfAbsent(name.name(), new Binding(Value.ERROR, name.pos()));
+    }
+
     /** Binds a name in the scope; reports a duplicate and returns false when it is taken. */
     boolean bind(Scope scope, Ast.Ident name, Value v) {
         Binding first = scope.names.get(name.name());
@@ -480,7 +494,10 @@ final class ModelLowering {
             g.at(s.pos());
             switch (s) {
                 case Ast.Assign a -> bind(inner, a.name(), label(eval(inner, a.value()), a.name().name()));
-                case Ast.Param p -> declareParam(inner, p);
+                case Ast.Param p -> {
+                    declareParam(inner, p);
+                    poisonIfUnbound(inner, p.name());
+                }
                 case Ast.Return r -> {
                     if (result != null) {
                         diags.error(ErrorCode.BAD_DECLARATION, r.pos(), "block '" + block.name() + "' returns twice");

@@ -1,0 +1,289 @@
+package dev.nnc.compiler.codegen;
+
+import dev.nnc.compiler.api.CompileOptions;
+import dev.nnc.compiler.api.SourceFile;
+import dev.nnc.compiler.ir.ModelIr;
+import dev.nnc.compiler.ir.Node;
+import dev.nnc.compiler.kernel.FuseKernels;
+import dev.nnc.compiler.kernel.Kernel;
+import dev.nnc.compiler.kernel.ModelPlan;
+import dev.nnc.compiler.kernel.PlanMemory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * What {@code nnc inspect --stage fused|memory} prints, as text, JSON or Graphviz dot: the kernels
+ * of the training step (or of predict with {@code --mode inference}) and their memory plan,
+ * with the same figures for the unfused, unplanned baseline.
+ */
+public final class PlanReport {
+    private final JavaCodegen gen;
+    private final ModelPlan plan;
+    private final ModelPlan baseline;
+    private final ModelIr model;
+    private final int batch;
+    private final int elementBytes;
+    private final boolean training;
+
+    public PlanReport(ModelIr m, SourceFile source, CompileOptions options, String version, int batch) {
+        this.model = m;
+        this.gen = JavaCodegen.generateForInspection(m, source, options, version);
+        this.plan = gen.plan();
+        this.training = plan.train() != null;
+        this.baseline = new ModelPlan(m, new ModelPlan.Options(false, false, training));
+        this.batch = batch;
+        this.elementBytes = options.dtype() == CompileOptions.Precision.F64 ? 8 : 4;
+    }
+
+    /** The entry point reported: the training step, or predict in inference mode. */
+    private ModelPlan.Entry entry(ModelPlan p) {
+        return training ? p.train() : p.predict();
+    }
+
+    /** The numbers the README reports for one model and mode. */
+    public record Figures(int kernels, int unfusedKernels, long arenaBytes, long naiveBytes, long peakLiveBytes,
+            long bytesMoved, long unfusedBytesMoved, long flops) {
+        public double kernelRatio() {
+            return (double) kernels / unfusedKernels;
+        }
+
+        public double arenaRatio() {
+            return (double) arenaBytes / naiveBytes;
+        }
+
+        public double peakRatio() {
+            return (double) arenaBytes / peakLiveBytes;
+        }
+
+        public double bytesRatio() {
+            return (double) bytesMoved / unfusedBytesMoved;
+        }
+    }
+
+    public Figures figures() {
+        ModelPlan.Entry e = entry(plan);
+        ModelPlan.Entry u = entry(baseline);
+        int update = training ? 1 : 0;
+        int unfusedUpdate = training ? model.params().size() : 0;
+        long updateBytes = training ? updateBytes() : 0;
+        return new Figures(e.kernels().size() + update, u.kernels().size() + unfusedUpdate,
+                arena(e), arena(u), peak(e), moved(e) + updateBytes, moved(u) + updateBytes,
+                e.kernels().stream().mapToLong(k -> k.flops(batch)).sum());
+    }
+
+    /** Parameters, gradients and optimizer state read and written once by the update loop. */
+    private long updateBytes() {
+        long params = model.params().stream().mapToLong(p -> p.node().shape().staticSize()).sum();
+        int slots = model.optimizer() == null ? 0 : model.optimizer().kind().equals("adam") ? 2
+                : model.optimizer().arg("momentum") > 0 ? 1 : 0;
+        return params * (3 + 2L * slots) * elementBytes;
+    }
+
+    /** Feeds and outputs (laid out once for all entry points) plus the planned arenas. */
+    private long arena(ModelPlan.Entry e) {
+        return e.memory().arenaBytes(batch, elementBytes) + globalBytes();
+    }
+
+    private long peak(ModelPlan.Entry e) {
+        return e.memory().peakBytes(batch, elementBytes) + globalBytes();
+    }
+
+    private long globalBytes() {
+        long b = 0;
+        for (ModelIr.Feed f : model.feeds()) {
+            if (f.node().type() == Node.Type.FLOAT) b += size(f.node());
+        }
+        for (ModelIr.Output o : model.outputs()) {
+            Node s = FuseKernels.source(o.node());
+            if (s.op() != dev.nnc.compiler.ir.Op.INPUT && s.op() != dev.nnc.compiler.ir.Op.PARAM) b += size(s);
+        }
+        return b * elementBytes;
+    }
+
+    private long size(Node n) {
+        return (long) n.shape().staticSize() * (n.shape().batched() ? batch : 1);
+    }
+
+    private long moved(ModelPlan.Entry e) {
+        return e.kernels().stream().mapToLong(k -> k.bytes(batch, elementBytes)).sum();
+    }
+
+    // ---- fused stage ----
+
+    public String fusedText() {
+        ModelPlan.Entry e = entry(plan);
+        Figures f = figures();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "model %s, %s, batch %d: %d kernels (unfused: %d, ratio %.2f), "
+                + "%.1f MFLOP, %.2f MB moved (unfused: %.2f MB, ratio %.2f)%n", model.name(),
+                training ? "training step" : "predict", batch, f.kernels(), f.unfusedKernels(), f.kernelRatio(),
+                f.flops() / 1e6, f.bytesMoved() / 1e6, f.unfusedBytesMoved() / 1e6, f.bytesRatio()));
+        int i = 0;
+        for (Kernel k : e.kernels()) {
+            if (training && i == e.backwardStart()) sb.append("-- backward --\n");
+            sb.append(String.format(Locale.ROOT, "%3d %-28s %s%n", i++, gen.methodNames().get(k),
+                    k.ops().stream().map(o -> o.op().key()).collect(Collectors.joining(" + "))));
+            sb.append(String.format(Locale.ROOT, "      lines %s   %s -> %s   %.2f MFLOP  %.1f KB%n",
+                    k.lines(), tensors(k.inputs()), tensors(k.outputs()), k.flops(batch) / 1e6,
+                    k.bytes(batch, elementBytes) / 1024.0));
+        }
+        if (training) {
+            sb.append(String.format(Locale.ROOT, "%3d %-28s %s over all %d parameter values (unfused: one loop "
+                    + "per parameter tensor, %d)%n", i, "update", model.optimizer().kind(),
+                    model.params().stream().mapToInt(p -> p.node().shape().staticSize()).sum(), model.params().size()));
+        }
+        return sb.toString();
+    }
+
+    private String tensors(List<Node> ns) {
+        return ns.stream().map(n -> gen.javaNameOf(n) + n.shape()).collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    public String fusedJson() {
+        ModelPlan.Entry e = entry(plan);
+        Figures f = figures();
+        StringBuilder sb = new StringBuilder("{\n");
+        sb.append("  \"model\": ").append(q(model.name())).append(",\n");
+        sb.append("  \"entry\": ").append(q(training ? "train" : "predict")).append(",\n");
+        sb.append("  \"batch\": ").append(batch).append(",\n");
+        sb.append("  \"kernel_count\": ").append(f.kernels()).append(",\n");
+        sb.append("  \"unfused_kernel_count\": ").append(f.unfusedKernels()).append(",\n");
+        sb.append("  \"bytes_moved\": ").append(f.bytesMoved()).append(",\n");
+        sb.append("  \"unfused_bytes_moved\": ").append(f.unfusedBytesMoved()).append(",\n");
+        sb.append("  \"flops\": ").append(f.flops()).append(",\n");
+        sb.append("  \"kernels\": [");
+        int i = 0;
+        for (Kernel k : e.kernels()) {
+            sb.append(i == 0 ? "\n" : ",\n");
+            sb.append("    {\"index\": ").append(i).append(", \"name\": ").append(q(gen.methodNames().get(k)))
+                    .append(", \"backward\": ").append(i >= e.backwardStart())
+                    .append(", \"ops\": ").append(list(k.ops().stream().map(o -> q(o.op().key())).toList()))
+                    .append(", \"lines\": ").append(k.lines())
+                    .append(", \"inputs\": ").append(tensorsJson(k.inputs()))
+                    .append(", \"outputs\": ").append(tensorsJson(k.outputs()))
+                    .append(", \"flops\": ").append(k.flops(batch))
+                    .append(", \"bytes\": ").append(k.bytes(batch, elementBytes)).append('}');
+            i++;
+        }
+        sb.append("\n  ]\n}\n");
+        return sb.toString();
+    }
+
+    private String tensorsJson(List<Node> ns) {
+        return list(ns.stream().map(n -> "{\"name\": " + q(gen.javaNameOf(n)) + ", \"shape\": "
+                + q(n.shape().toString()) + "}").toList());
+    }
+
+    // ---- memory stage ----
+
+    public String memoryText() {
+        ModelPlan.Entry e = entry(plan);
+        Figures f = figures();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "model %s, %s, batch %d, %d-byte elements%n", model.name(),
+                training ? "training step" : "predict", batch, elementBytes));
+        sb.append(String.format(Locale.ROOT, "arena %,d bytes; naive sum %,d bytes (ratio %.3f); peak live %,d "
+                + "bytes (arena / peak %.3f)%n", f.arenaBytes(), f.naiveBytes(), f.arenaRatio(), f.peakLiveBytes(),
+                f.peakRatio()));
+        sb.append(String.format("%-8s %14s %14s %-10s %s%n", "arena", "offset", "bytes", "live", "tensors"));
+        for (Buffer b : buffers(e)) {
+            sb.append(String.format(Locale.ROOT, "%-8s %,14d %,14d %-10s %s%n", b.arena, b.offset, b.bytes,
+                    "[" + b.start + ", " + b.end + "]", String.join(", ", b.tensors)));
+        }
+        return sb.toString();
+    }
+
+    public String memoryJson() {
+        ModelPlan.Entry e = entry(plan);
+        Figures f = figures();
+        StringBuilder sb = new StringBuilder("{\n");
+        sb.append("  \"model\": ").append(q(model.name())).append(",\n");
+        sb.append("  \"entry\": ").append(q(training ? "train" : "predict")).append(",\n");
+        sb.append("  \"batch\": ").append(batch).append(",\n");
+        sb.append("  \"arena_bytes\": ").append(f.arenaBytes()).append(",\n");
+        sb.append("  \"naive_bytes\": ").append(f.naiveBytes()).append(",\n");
+        sb.append("  \"peak_live_bytes\": ").append(f.peakLiveBytes()).append(",\n");
+        sb.append("  \"buffers\": [");
+        int i = 0;
+        for (Buffer b : buffers(e)) {
+            sb.append(i++ == 0 ? "\n" : ",\n");
+            sb.append("    {\"arena\": ").append(q(b.arena)).append(", \"offset\": ").append(b.offset)
+                    .append(", \"bytes\": ").append(b.bytes).append(", \"live\": [").append(b.start).append(", ")
+                    .append(b.end).append("], \"tensors\": ").append(list(b.tensors.stream().map(PlanReport::q)
+                            .toList())).append('}');
+        }
+        sb.append("\n  ]\n}\n");
+        return sb.toString();
+    }
+
+    private record Buffer(String arena, long offset, long bytes, int start, int end, List<String> tensors) {
+    }
+
+    /** Planned buffers by arena and offset, for a batch of {@code batch} rows. */
+    private List<Buffer> buffers(ModelPlan.Entry e) {
+        PlanMemory.Result mem = e.memory();
+        Map<PlanMemory.Slot, List<String>> names = new HashMap<>();
+        for (PlanMemory.Slot s : mem.offsets().keySet()) {
+            names.put(s, s.tensors().stream().map(gen::javaNameOf).toList());
+        }
+        List<Buffer> out = new ArrayList<>();
+        for (var en : mem.offsets().entrySet()) {
+            PlanMemory.Slot s = en.getKey();
+            long scale = s.batched() ? batch : 1;
+            out.add(new Buffer(s.batched() ? "batch" : "fixed", en.getValue() * scale * elementBytes,
+                    s.size() * scale * elementBytes, s.start(), s.end(), names.get(s)));
+        }
+        out.sort((a, b) -> a.arena.equals(b.arena) ? Long.compare(a.offset, b.offset) : a.arena.compareTo(b.arena));
+        return out;
+    }
+
+    // ---- graph ----
+
+    /** Graphviz: IR nodes of the reported entry point, fused kernels as clusters. */
+    public String dot() {
+        ModelPlan.Entry e = entry(plan);
+        StringBuilder sb = new StringBuilder("digraph \"" + model.name() + "\" {\n  rankdir=TB;\n"
+                + "  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n");
+        int i = 0;
+        for (Kernel k : e.kernels()) {
+            sb.append("  subgraph cluster_").append(i++).append(" {\n    label=\"")
+                    .append(gen.methodNames().get(k)).append("\"; style=rounded; color=")
+                    .append(i - 1 >= e.backwardStart() ? "firebrick" : "steelblue").append(";\n");
+            for (Node n : k.ops()) {
+                sb.append("    n").append(n.id()).append(" [label=\"").append(n.op().key()).append("\\n")
+                        .append(n.shape()).append("\"];\n");
+            }
+            sb.append("  }\n");
+        }
+        for (Node n : e.nodes()) {
+            if (n.op().family() == dev.nnc.compiler.ir.Op.Family.SOURCE && n.op() != dev.nnc.compiler.ir.Op.DROPOUT_MASK
+                    || n.op() == dev.nnc.compiler.ir.Op.RESHAPE || n.op() == dev.nnc.compiler.ir.Op.DROPOUT_MASK) {
+                String label = n.attrs().name() != null ? n.attrs().name() : n.op().key();
+                sb.append("  n").append(n.id()).append(" [shape=ellipse, label=\"").append(label.replace("\"", ""))
+                        .append("\\n").append(n.shape()).append("\"];\n");
+            }
+            for (Node in : n.inputs()) {
+                sb.append("  n").append(in.id()).append(" -> n").append(n.id()).append(";\n");
+            }
+        }
+        return sb.append("}\n").toString();
+    }
+
+    static String q(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') sb.append('\\').append(c);
+            else if (c < 32) sb.append(String.format("\\u%04x", (int) c));
+            else sb.append(c);
+        }
+        return sb.append('"').toString();
+    }
+
+    private static String list(List<String> items) {
+        return "[" + String.join(", ", items) + "]";
+    }
+}

@@ -1,0 +1,586 @@
+package dev.nnc.runtime;
+
+import java.util.Arrays;
+
+/**
+ * Dense matrix multiply for generated code: {@code C[m×n] = (accumulate ? C : 0) + op(A)·op(B)}
+ * over row-major, contiguous matrices that start at an offset inside a larger array (an arena or
+ * the flat parameter buffer).
+ *
+ * <p>Layouts: A is stored {@code [m, k]}, or {@code [k, m]} when {@code transA}; B is stored
+ * {@code [k, n]}, or {@code [n, k]} when {@code transB}; C is {@code [m, n]}. C must not overlap A
+ * or B (A and B may overlap each other, and all three may live in the same array).
+ *
+ * <p>How it runs: C is computed in tiles of {@value #NC} columns; for each tile and each slice of
+ * {@value #KC} steps along k, the slice of B is copied (transposed when {@code transB}) into a
+ * per-thread panel so that the inner loop always walks one dense row of B and one dense row of C.
+ * A micro-kernel updates four rows of C with four steps of k per pass over the row, plain Java that
+ * HotSpot's auto-vectorizer turns into SIMD code; it reads A's elements as broadcast scalars, so a
+ * transposed A is read in place (by strides) without a copy. A product with fewer than four rows and
+ * a transposed B uses dot products along k instead, which needs no copy of B either.
+ *
+ * <p>Products of at least {@value #PARALLEL_WORK} multiply-adds are split across {@link Parallel}:
+ * by blocks of four rows of C, or by blocks of {@value #NR} columns when B is transposed (each
+ * thread then copies only its own part of B) or when C has too few rows to keep the pool busy.
+ *
+ * <p>A call allocates nothing after the first on a thread: the panels live in a thread-local
+ * scratch. The float and double paths are the same code with the element type changed.
+ */
+public final class Gemm {
+
+    /** Columns of C per tile (the width of a packed B panel). */
+    static final int NC = 256;
+    /** Steps along k per packed panel. */
+    static final int KC = 256;
+    /** Rows per parallel unit (the micro-kernel's height). */
+    static final int MR = 4;
+    /** Columns per parallel unit when C is split by columns. */
+    static final int NR = 64;
+    /** Below this many multiply-adds a product runs on the calling thread alone. */
+    static final long PARALLEL_WORK = 1L << 18;
+    /** Each parallel chunk gets at least this many multiply-adds. */
+    static final long CHUNK_WORK = 1L << 17;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private Gemm() {
+    }
+
+    // ---------------------------------------------------------------- float
+
+    /**
+     * {@code C[m×n] = (accumulate ? C : 0) + op(A)·op(B)} in single precision; see the class comment
+     * for the layouts.
+     *
+     * @param a          A, stored {@code [m, k]} row-major, or {@code [k, m]} when {@code transA}
+     * @param aOff       index of A's first element in {@code a}
+     * @param transA     whether A is stored transposed
+     * @param b          B, stored {@code [k, n]} row-major, or {@code [n, k]} when {@code transB}
+     * @param bOff       index of B's first element in {@code b}
+     * @param transB     whether B is stored transposed
+     * @param c          C, stored {@code [m, n]} row-major; must not overlap A or B
+     * @param cOff       index of C's first element in {@code c}
+     * @param m          rows of C
+     * @param n          columns of C
+     * @param k          the shared dimension
+     * @param accumulate add to C instead of overwriting it
+     * @throws IllegalArgumentException when a size is negative or an array is too short
+     */
+    public static void matmul(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,
+                              float[] c, int cOff, int m, int n, int k, boolean accumulate) {
+        checkArgs(a.length, aOff, b.length, bOff, c.length, cOff, m, n, k);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                Arrays.fill(c, cOff, cOff + m * n, 0f);
+            }
+            return;
+        }
+        if ((long) m * n * k < PARALLEL_WORK || Parallel.threads() == 1) {
+            blockF32(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, accumulate, 0, m, 0, n, SCRATCH.get());
+            return;
+        }
+        Task task = Task.acquire();
+        try {
+            task.f32(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, accumulate);
+            task.runSplit();
+        } finally {
+            task.release();
+        }
+    }
+
+    /** C[i0:i1, j0:j1] of the product, using {@code s} for the packed B panel. */
+    static void blockF32(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,
+                         float[] c, int cOff, int m, int n, int k, boolean accumulate,
+                         int i0, int i1, int j0, int j1, Scratch s) {
+        // A(i, p) = a[aOff + i * ri + p * pc]: A's elements are broadcast scalars in the kernels,
+        // so a transposed A needs no copy (four rows at one p are even adjacent then)
+        int ri = transA ? 1 : k;
+        int pc = transA ? m : 1;
+        if (transB && i1 - i0 < MR) {
+            // a few rows against B stored [n, k]: dot products along k beat a transposed copy of B
+            for (int i = i0; i < i1; i++) {
+                for (int j = j0; j < j1; j++) {
+                    float dot = dotF32(a, aOff + i * ri, pc, b, bOff + j * k, k);
+                    int ci = cOff + i * n + j;
+                    c[ci] = accumulate ? c[ci] + dot : dot;
+                }
+            }
+            return;
+        }
+        if (!accumulate) {
+            for (int i = i0; i < i1; i++) {
+                Arrays.fill(c, cOff + i * n + j0, cOff + i * n + j1, 0f);
+            }
+        }
+        float[] bp = s.bF32();
+        for (int jb = j0; jb < j1; jb += NC) {
+            int w = Math.min(NC, j1 - jb);
+            for (int pb = 0; pb < k; pb += KC) {
+                int kc = Math.min(KC, k - pb);
+                // B panel [kc × w], packed so that the kernel's inner loop reads one dense row
+                if (transB) {
+                    for (int j = 0; j < w; j++) {
+                        int src = bOff + (jb + j) * k + pb;
+                        for (int p = 0; p < kc; p++) {
+                            bp[p * w + j] = b[src + p];
+                        }
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        System.arraycopy(b, bOff + (pb + p) * n + jb, bp, p * w, w);
+                    }
+                }
+                kernelF32(a, aOff + i0 * ri + pb * pc, ri, pc, bp, w, c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
+            }
+        }
+    }
+
+    /** {@code sum_p a[aOff + p * pc] * b[bOff + p]} with eight partial sums. */
+    private static float dotF32(float[] a, int aOff, int pc, float[] b, int bOff, int k) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int p = 0;
+        int ap = aOff;
+        for (; p + 8 <= k; p += 8, ap += 8 * pc) {
+            s0 += a[ap] * b[bOff + p];
+            s1 += a[ap + pc] * b[bOff + p + 1];
+            s2 += a[ap + 2 * pc] * b[bOff + p + 2];
+            s3 += a[ap + 3 * pc] * b[bOff + p + 3];
+            s4 += a[ap + 4 * pc] * b[bOff + p + 4];
+            s5 += a[ap + 5 * pc] * b[bOff + p + 5];
+            s6 += a[ap + 6 * pc] * b[bOff + p + 6];
+            s7 += a[ap + 7 * pc] * b[bOff + p + 7];
+        }
+        for (; p < k; p++, ap += pc) {
+            s0 += a[ap] * b[bOff + p];
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    /**
+     * The micro-kernel: {@code C[mr × w] += A[mr × kc] · B[kc × w]} with A(i, p) at
+     * {@code a[aOff + i * ri + p * pc]}, B packed with row stride {@code ldb}, C with row stride
+     * {@code ldc}. Four rows of C and four steps of k per pass; the inner j loop is contiguous in B
+     * and C, so C2 vectorizes it.
+     */
+    private static void kernelF32(float[] a, int aOff, int ri, int pc, float[] b, int ldb,
+                                  float[] c, int cOff, int ldc, int mr, int w, int kc) {
+        int i = 0;
+        for (; i + 4 <= mr; i += 4) {
+            int r0 = aOff + i * ri;
+            int r1 = r0 + ri;
+            int r2 = r1 + ri;
+            int r3 = r2 + ri;
+            int c0 = cOff + i * ldc;
+            int c1 = c0 + ldc;
+            int c2 = c1 + ldc;
+            int c3 = c2 + ldc;
+            int p = 0;
+            for (; p + 4 <= kc; p += 4) {
+                int e0 = p * pc;
+                int e1 = e0 + pc;
+                int e2 = e1 + pc;
+                int e3 = e2 + pc;
+                float a00 = a[r0 + e0], a01 = a[r0 + e1], a02 = a[r0 + e2], a03 = a[r0 + e3];
+                float a10 = a[r1 + e0], a11 = a[r1 + e1], a12 = a[r1 + e2], a13 = a[r1 + e3];
+                float a20 = a[r2 + e0], a21 = a[r2 + e1], a22 = a[r2 + e2], a23 = a[r2 + e3];
+                float a30 = a[r3 + e0], a31 = a[r3 + e1], a32 = a[r3 + e2], a33 = a[r3 + e3];
+                int q0 = p * ldb;
+                int q1 = q0 + ldb;
+                int q2 = q1 + ldb;
+                int q3 = q2 + ldb;
+                for (int j = 0; j < w; j++) {
+                    float x0 = b[q0 + j], x1 = b[q1 + j], x2 = b[q2 + j], x3 = b[q3 + j];
+                    c[c0 + j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3;
+                    c[c1 + j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3;
+                    c[c2 + j] += a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3;
+                    c[c3 + j] += a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
+                }
+            }
+            for (; p < kc; p++) {
+                int e = p * pc;
+                float a0 = a[r0 + e], a1 = a[r1 + e], a2 = a[r2 + e], a3 = a[r3 + e];
+                int q = p * ldb;
+                for (int j = 0; j < w; j++) {
+                    float x = b[q + j];
+                    c[c0 + j] += a0 * x;
+                    c[c1 + j] += a1 * x;
+                    c[c2 + j] += a2 * x;
+                    c[c3 + j] += a3 * x;
+                }
+            }
+        }
+        for (; i < mr; i++) {
+            int r = aOff + i * ri;
+            int c0 = cOff + i * ldc;
+            int p = 0;
+            for (; p + 4 <= kc; p += 4) {
+                float a0 = a[r + p * pc], a1 = a[r + (p + 1) * pc], a2 = a[r + (p + 2) * pc], a3 = a[r + (p + 3) * pc];
+                int q0 = p * ldb;
+                int q1 = q0 + ldb;
+                int q2 = q1 + ldb;
+                int q3 = q2 + ldb;
+                for (int j = 0; j < w; j++) {
+                    c[c0 + j] += a0 * b[q0 + j] + a1 * b[q1 + j] + a2 * b[q2 + j] + a3 * b[q3 + j];
+                }
+            }
+            for (; p < kc; p++) {
+                float a0 = a[r + p * pc];
+                int q = p * ldb;
+                for (int j = 0; j < w; j++) {
+                    c[c0 + j] += a0 * b[q + j];
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- double
+
+    /**
+     * {@code C[m×n] = (accumulate ? C : 0) + op(A)·op(B)} in double precision; see the class comment
+     * for the layouts.
+     *
+     * @param a          A, stored {@code [m, k]} row-major, or {@code [k, m]} when {@code transA}
+     * @param aOff       index of A's first element in {@code a}
+     * @param transA     whether A is stored transposed
+     * @param b          B, stored {@code [k, n]} row-major, or {@code [n, k]} when {@code transB}
+     * @param bOff       index of B's first element in {@code b}
+     * @param transB     whether B is stored transposed
+     * @param c          C, stored {@code [m, n]} row-major; must not overlap A or B
+     * @param cOff       index of C's first element in {@code c}
+     * @param m          rows of C
+     * @param n          columns of C
+     * @param k          the shared dimension
+     * @param accumulate add to C instead of overwriting it
+     * @throws IllegalArgumentException when a size is negative or an array is too short
+     */
+    public static void matmul(double[] a, int aOff, boolean transA, double[] b, int bOff, boolean transB,
+                              double[] c, int cOff, int m, int n, int k, boolean accumulate) {
+        checkArgs(a.length, aOff, b.length, bOff, c.length, cOff, m, n, k);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                Arrays.fill(c, cOff, cOff + m * n, 0.0);
+            }
+            return;
+        }
+        if ((long) m * n * k < PARALLEL_WORK || Parallel.threads() == 1) {
+            blockF64(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, accumulate, 0, m, 0, n, SCRATCH.get());
+            return;
+        }
+        Task task = Task.acquire();
+        try {
+            task.f64(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, accumulate);
+            task.runSplit();
+        } finally {
+            task.release();
+        }
+    }
+
+    /** C[i0:i1, j0:j1] of the product, using {@code s} for the packed B panel. */
+    static void blockF64(double[] a, int aOff, boolean transA, double[] b, int bOff, boolean transB,
+                         double[] c, int cOff, int m, int n, int k, boolean accumulate,
+                         int i0, int i1, int j0, int j1, Scratch s) {
+        // A(i, p) = a[aOff + i * ri + p * pc]: A's elements are broadcast scalars in the kernels,
+        // so a transposed A needs no copy (four rows at one p are even adjacent then)
+        int ri = transA ? 1 : k;
+        int pc = transA ? m : 1;
+        if (transB && i1 - i0 < MR) {
+            // a few rows against B stored [n, k]: dot products along k beat a transposed copy of B
+            for (int i = i0; i < i1; i++) {
+                for (int j = j0; j < j1; j++) {
+                    double dot = dotF64(a, aOff + i * ri, pc, b, bOff + j * k, k);
+                    int ci = cOff + i * n + j;
+                    c[ci] = accumulate ? c[ci] + dot : dot;
+                }
+            }
+            return;
+        }
+        if (!accumulate) {
+            for (int i = i0; i < i1; i++) {
+                Arrays.fill(c, cOff + i * n + j0, cOff + i * n + j1, 0.0);
+            }
+        }
+        double[] bp = s.bF64();
+        for (int jb = j0; jb < j1; jb += NC) {
+            int w = Math.min(NC, j1 - jb);
+            for (int pb = 0; pb < k; pb += KC) {
+                int kc = Math.min(KC, k - pb);
+                // B panel [kc × w], packed so that the kernel's inner loop reads one dense row
+                if (transB) {
+                    for (int j = 0; j < w; j++) {
+                        int src = bOff + (jb + j) * k + pb;
+                        for (int p = 0; p < kc; p++) {
+                            bp[p * w + j] = b[src + p];
+                        }
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        System.arraycopy(b, bOff + (pb + p) * n + jb, bp, p * w, w);
+                    }
+                }
+                kernelF64(a, aOff + i0 * ri + pb * pc, ri, pc, bp, w, c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
+            }
+        }
+    }
+
+    /** {@code sum_p a[aOff + p * pc] * b[bOff + p]} with eight partial sums. */
+    private static double dotF64(double[] a, int aOff, int pc, double[] b, int bOff, int k) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int p = 0;
+        int ap = aOff;
+        for (; p + 8 <= k; p += 8, ap += 8 * pc) {
+            s0 += a[ap] * b[bOff + p];
+            s1 += a[ap + pc] * b[bOff + p + 1];
+            s2 += a[ap + 2 * pc] * b[bOff + p + 2];
+            s3 += a[ap + 3 * pc] * b[bOff + p + 3];
+            s4 += a[ap + 4 * pc] * b[bOff + p + 4];
+            s5 += a[ap + 5 * pc] * b[bOff + p + 5];
+            s6 += a[ap + 6 * pc] * b[bOff + p + 6];
+            s7 += a[ap + 7 * pc] * b[bOff + p + 7];
+        }
+        for (; p < k; p++, ap += pc) {
+            s0 += a[ap] * b[bOff + p];
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    /**
+     * The micro-kernel: {@code C[mr × w] += A[mr × kc] · B[kc × w]} with A(i, p) at
+     * {@code a[aOff + i * ri + p * pc]}, B packed with row stride {@code ldb}, C with row stride
+     * {@code ldc}. Four rows of C and four steps of k per pass; the inner j loop is contiguous in B
+     * and C, so C2 vectorizes it.
+     */
+    private static void kernelF64(double[] a, int aOff, int ri, int pc, double[] b, int ldb,
+                                  double[] c, int cOff, int ldc, int mr, int w, int kc) {
+        int i = 0;
+        for (; i + 4 <= mr; i += 4) {
+            int r0 = aOff + i * ri;
+            int r1 = r0 + ri;
+            int r2 = r1 + ri;
+            int r3 = r2 + ri;
+            int c0 = cOff + i * ldc;
+            int c1 = c0 + ldc;
+            int c2 = c1 + ldc;
+            int c3 = c2 + ldc;
+            int p = 0;
+            for (; p + 4 <= kc; p += 4) {
+                int e0 = p * pc;
+                int e1 = e0 + pc;
+                int e2 = e1 + pc;
+                int e3 = e2 + pc;
+                double a00 = a[r0 + e0], a01 = a[r0 + e1], a02 = a[r0 + e2], a03 = a[r0 + e3];
+                double a10 = a[r1 + e0], a11 = a[r1 + e1], a12 = a[r1 + e2], a13 = a[r1 + e3];
+                double a20 = a[r2 + e0], a21 = a[r2 + e1], a22 = a[r2 + e2], a23 = a[r2 + e3];
+                double a30 = a[r3 + e0], a31 = a[r3 + e1], a32 = a[r3 + e2], a33 = a[r3 + e3];
+                int q0 = p * ldb;
+                int q1 = q0 + ldb;
+                int q2 = q1 + ldb;
+                int q3 = q2 + ldb;
+                for (int j = 0; j < w; j++) {
+                    double x0 = b[q0 + j], x1 = b[q1 + j], x2 = b[q2 + j], x3 = b[q3 + j];
+                    c[c0 + j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3;
+                    c[c1 + j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3;
+                    c[c2 + j] += a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3;
+                    c[c3 + j] += a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
+                }
+            }
+            for (; p < kc; p++) {
+                int e = p * pc;
+                double a0 = a[r0 + e], a1 = a[r1 + e], a2 = a[r2 + e], a3 = a[r3 + e];
+                int q = p * ldb;
+                for (int j = 0; j < w; j++) {
+                    double x = b[q + j];
+                    c[c0 + j] += a0 * x;
+                    c[c1 + j] += a1 * x;
+                    c[c2 + j] += a2 * x;
+                    c[c3 + j] += a3 * x;
+                }
+            }
+        }
+        for (; i < mr; i++) {
+            int r = aOff + i * ri;
+            int c0 = cOff + i * ldc;
+            int p = 0;
+            for (; p + 4 <= kc; p += 4) {
+                double a0 = a[r + p * pc], a1 = a[r + (p + 1) * pc], a2 = a[r + (p + 2) * pc], a3 = a[r + (p + 3) * pc];
+                int q0 = p * ldb;
+                int q1 = q0 + ldb;
+                int q2 = q1 + ldb;
+                int q3 = q2 + ldb;
+                for (int j = 0; j < w; j++) {
+                    c[c0 + j] += a0 * b[q0 + j] + a1 * b[q1 + j] + a2 * b[q2 + j] + a3 * b[q3 + j];
+                }
+            }
+            for (; p < kc; p++) {
+                double a0 = a[r + p * pc];
+                int q = p * ldb;
+                for (int j = 0; j < w; j++) {
+                    c[c0 + j] += a0 * b[q + j];
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    private static void checkArgs(int aLen, int aOff, int bLen, int bOff, int cLen, int cOff, int m, int n, int k) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("Gemm: sizes must be >= 0, got m=" + m + " n=" + n + " k=" + k);
+        }
+        checkRange("A", aLen, aOff, (long) m * k);
+        checkRange("B", bLen, bOff, (long) k * n);
+        checkRange("C", cLen, cOff, (long) m * n);
+    }
+
+    private static void checkRange(String what, int length, int off, long need) {
+        if (off < 0 || need > length - (long) off) {
+            throw new IllegalArgumentException("Gemm: " + what + " needs " + need + " elements from offset " + off
+                    + ", but the array holds " + length);
+        }
+    }
+
+    /** Per-thread packed B panels, allocated on first use. */
+    static final class Scratch {
+        private float[] bF32;
+        private double[] bF64;
+
+        float[] bF32() {
+            if (bF32 == null) {
+                bF32 = new float[KC * NC];
+            }
+            return bF32;
+        }
+
+        double[] bF64() {
+            if (bF64 == null) {
+                bF64 = new double[KC * NC];
+            }
+            return bF64;
+        }
+    }
+
+    /**
+     * One parallel product: the arguments, and the split of C into units (blocks of {@value #MR}
+     * rows, or of {@value #NR} columns). Reused per calling thread so a call allocates nothing.
+     */
+    private static final class Task implements Parallel.RangeBody {
+        private static final ThreadLocal<Task> LOCAL = ThreadLocal.withInitial(Task::new);
+
+        private boolean inUse;
+        private boolean f64;
+        private float[] af;
+        private float[] bf;
+        private float[] cf;
+        private double[] ad;
+        private double[] bd;
+        private double[] cd;
+        private int aOff;
+        private int bOff;
+        private int cOff;
+        private int m;
+        private int n;
+        private int k;
+        private boolean transA;
+        private boolean transB;
+        private boolean accumulate;
+        private boolean byRows;
+
+        static Task acquire() {
+            Task t = LOCAL.get();
+            if (t.inUse) {
+                t = new Task();
+            }
+            t.inUse = true;
+            return t;
+        }
+
+        void release() {
+            af = bf = cf = null;
+            ad = bd = cd = null;
+            inUse = false;
+        }
+
+        void f32(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,
+                 float[] c, int cOff, int m, int n, int k, boolean accumulate) {
+            this.f64 = false;
+            this.af = a;
+            this.bf = b;
+            this.cf = c;
+            shape(aOff, transA, bOff, transB, cOff, m, n, k, accumulate);
+        }
+
+        void f64(double[] a, int aOff, boolean transA, double[] b, int bOff, boolean transB,
+                 double[] c, int cOff, int m, int n, int k, boolean accumulate) {
+            this.f64 = true;
+            this.ad = a;
+            this.bd = b;
+            this.cd = c;
+            shape(aOff, transA, bOff, transB, cOff, m, n, k, accumulate);
+        }
+
+        private void shape(int aOff, boolean transA, int bOff, boolean transB, int cOff,
+                           int m, int n, int k, boolean accumulate) {
+            this.aOff = aOff;
+            this.transA = transA;
+            this.bOff = bOff;
+            this.transB = transB;
+            this.cOff = cOff;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.accumulate = accumulate;
+        }
+
+        /**
+         * Splits C into blocks of rows (or of columns when B is transposed, or when rows give too
+         * few chunks to occupy the pool) and runs them on {@link Parallel}.
+         */
+        void runSplit() {
+            int rowUnits = (m + MR - 1) / MR;
+            long rowGrain = Math.max(1, ceilDiv(CHUNK_WORK, (long) MR * n * k));
+            int colUnits = (n + NR - 1) / NR;
+            long colGrain = Math.max(1, ceilDiv(CHUNK_WORK, (long) m * NR * k));
+            long rowChunks = rowUnits / rowGrain;
+            long colChunks = colUnits / colGrain;
+            int threads = Parallel.threads();
+            // a transposed B is copied per panel: splitting by columns gives each thread its own
+            // panels instead of every thread copying all of B
+            byRows = transB ? colChunks < Math.min(rowChunks, threads) : rowChunks >= Math.min(colChunks, threads);
+            if (byRows) {
+                Parallel.forRange(rowUnits, (int) Math.min(rowGrain, Integer.MAX_VALUE), this);
+            } else {
+                Parallel.forRange(colUnits, (int) Math.min(colGrain, Integer.MAX_VALUE), this);
+            }
+        }
+
+        private static long ceilDiv(long x, long y) {
+            return (x + y - 1) / y;
+        }
+
+        @Override
+        public void run(int lo, int hi) {
+            int i0 = 0;
+            int i1 = m;
+            int j0 = 0;
+            int j1 = n;
+            if (byRows) {
+                i0 = lo * MR;
+                i1 = Math.min(m, hi * MR);
+            } else {
+                j0 = lo * NR;
+                j1 = Math.min(n, hi * NR);
+            }
+            Scratch s = SCRATCH.get();
+            if (f64) {
+                blockF64(ad, aOff, transA, bd, bOff, transB, cd, cOff, m, n, k, accumulate, i0, i1, j0, j1, s);
+            } else {
+                blockF32(af, aOff, transA, bf, bOff, transB, cf, cOff, m, n, k, accumulate, i0, i1, j0, j1, s);
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.nnc.runtime;
+
+/**
+ * A small, seeded pseudo-random generator whose output is the same on every platform and JDK:
+ * xoshiro256** (Blackman and Vigna, 2018) seeded through SplitMix64, with Gaussian values from the
+ * Marsaglia polar method computed with {@link StrictMath}. Used for parameter initialisation and
+ * data shuffling; not for cryptography, and not thread-safe (one instance per thread).
+ *
+ * <p>{@link #uniform(long, long, long)} is the stateless, counter-based companion: a hash of
+ * (seed, stream, index), so that a dropout mask element depends only on its position and step and
+ * not on which thread computed it, or in which order.
+ */
+public final class Rng {
+
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    private static final double DOUBLE_UNIT = 0x1.0p-53;
+
+    private long s0;
+    private long s1;
+    private long s2;
+    private long s3;
+    private double spareGaussian;
+    private boolean hasSpare;
+
+    /** A generator whose whole sequence is determined by {@code seed}. */
+    public Rng(long seed) {
+        long x = seed;
+        s0 = mix(x += GOLDEN);
+        s1 = mix(x += GOLDEN);
+        s2 = mix(x += GOLDEN);
+        s3 = mix(x + GOLDEN);
+        if ((s0 | s1 | s2 | s3) == 0) {
+            s0 = GOLDEN; // the all-zero state is the one state xoshiro cannot leave
+        }
+    }
+
+    /** The next 64 uniformly distributed bits. */
+    public long nextLong() {
+        long result = Long.rotateLeft(s1 * 5, 7) * 9;
+        long t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = Long.rotateLeft(s3, 45);
+        return result;
+    }
+
+    /** A uniform double in {@code [0, 1)}, with 53 random bits. */
+    public double nextDouble() {
+        return (nextLong() >>> 11) * DOUBLE_UNIT;
+    }
+
+    /**
+     * A uniform int in {@code [0, bound)}, without modulo bias (Lemire's multiply-and-reject).
+     *
+     * @throws IllegalArgumentException when {@code bound <= 0}
+     */
+    public int nextInt(int bound) {
+        if (bound <= 0) {
+            throw new IllegalArgumentException("bound must be positive, got " + bound);
+        }
+        long product = (nextLong() >>> 32) * bound;
+        long low = product & 0xFFFF_FFFFL;
+        if (low < bound) {
+            long threshold = (0x1_0000_0000L - bound) % bound;
+            while (low < threshold) {
+                product = (nextLong() >>> 32) * bound;
+                low = product & 0xFFFF_FFFFL;
+            }
+        }
+        return (int) (product >>> 32);
+    }
+
+    /** A standard normal value (mean 0, standard deviation 1). */
+    public double nextGaussian() {
+        if (hasSpare) {
+            hasSpare = false;
+            return spareGaussian;
+        }
+        double u;
+        double v;
+        double s;
+        do {
+            u = 2 * nextDouble() - 1;
+            v = 2 * nextDouble() - 1;
+            s = u * u + v * v;
+        } while (s >= 1 || s == 0);
+        double scale = StrictMath.sqrt(-2 * StrictMath.log(s) / s);
+        spareGaussian = v * scale;
+        hasSpare = true;
+        return u * scale;
+    }
+
+    /**
+     * A uniform double in {@code [0, 1)} that depends only on its arguments: a hash of the seed, a
+     * stream (e.g. the training step) and an index (e.g. the element). Any thread may compute any
+     * element, in any order, and get the same value.
+     */
+    public static double uniform(long seed, long stream, long index) {
+        long h = mix(seed ^ GOLDEN);
+        h = mix(h ^ (stream * 0xD1B54A32D192ED03L + GOLDEN));
+        h = mix(h ^ (index * 0xAEF17502108EF2D9L + 0x632BE59BD9B4E019L));
+        return (h >>> 11) * DOUBLE_UNIT;
+    }
+
+    /** SplitMix64's finaliser: a bijective 64-bit mix with good avalanche. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}

@@ -1,0 +1,191 @@
+package dev.nnc.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class GemmTest {
+
+    private static final int[] SIZES = {0, 1, 7, 33, 65, 130};
+    /** Junk around every matrix, to check that nothing outside it is read into C or written. */
+    private static final int PAD = 5;
+    private static final float JUNK = 1e30f;
+
+    private int saved;
+
+    @BeforeEach
+    void save() {
+        saved = Parallel.threads();
+    }
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(saved);
+    }
+
+    /** The obvious triple loop, in double, over the stored layouts. */
+    private static double[] reference(double[] a, int aOff, boolean transA, double[] b, int bOff, boolean transB,
+                                      double[] c0, int cOff, int m, int n, int k, boolean accumulate) {
+        double[] c = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = accumulate ? c0[cOff + i * n + j] : 0;
+                for (int p = 0; p < k; p++) {
+                    double x = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
+                    double y = transB ? b[bOff + j * k + p] : b[bOff + p * n + j];
+                    s += x * y;
+                }
+                c[i * n + j] = s;
+            }
+        }
+        return c;
+    }
+
+    private static double[] random(Random r, int size) {
+        double[] v = new double[size + 2 * PAD];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (i < PAD || i >= PAD + size) ? JUNK : r.nextDouble() * 2 - 1;
+        }
+        return v;
+    }
+
+    private static float[] toFloat(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+
+    private static void checkOne(Random r, int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
+        double[] a = random(r, m * k);
+        double[] b = random(r, k * n);
+        double[] c = random(r, m * n);
+        double[] expected = reference(a, PAD, transA, b, PAD, transB, c, PAD, m, n, k, accumulate);
+        String what = "m=" + m + " n=" + n + " k=" + k + " transA=" + transA + " transB=" + transB + " acc=" + accumulate;
+
+        float[] af = toFloat(a);
+        float[] bf = toFloat(b);
+        float[] cf = toFloat(c);
+        Gemm.matmul(af, PAD, transA, bf, PAD, transB, cf, PAD, m, n, k, accumulate);
+        double[] cd = c.clone();
+        Gemm.matmul(a, PAD, transA, b, PAD, transB, cd, PAD, m, n, k, accumulate);
+        for (int i = 0; i < m * n; i++) {
+            double tolF = 1e-5 * (k + 1);
+            double tolD = 1e-13 * (k + 1);
+            if (Math.abs(cf[PAD + i] - expected[i]) > tolF) {
+                fail("f32 " + what + ": C[" + i + "] = " + cf[PAD + i] + ", expected " + expected[i]);
+            }
+            if (Math.abs(cd[PAD + i] - expected[i]) > tolD) {
+                fail("f64 " + what + ": C[" + i + "] = " + cd[PAD + i] + ", expected " + expected[i]);
+            }
+        }
+        for (int i = 0; i < PAD; i++) {
+            assertEquals(JUNK, cf[i], what);
+            assertEquals(JUNK, cf[PAD + m * n + i], what);
+            assertEquals(JUNK, cd[i], what);
+            assertEquals(JUNK, cd[PAD + m * n + i], what);
+        }
+    }
+
+    private static void checkAllSizes(Random r) {
+        for (int m : SIZES) {
+            for (int n : SIZES) {
+                for (int k : SIZES) {
+                    for (int t = 0; t < 4; t++) {
+                        checkOne(r, m, n, k, (t & 1) != 0, (t & 2) != 0, false);
+                        checkOne(r, m, n, k, (t & 1) != 0, (t & 2) != 0, true);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void matchesTheReferenceAtAwkwardSizesSerial() {
+        Parallel.setThreads(1);
+        checkAllSizes(new Random(1));
+    }
+
+    @Test
+    void matchesTheReferenceAtAwkwardSizesParallel() {
+        Parallel.setThreads(3);
+        checkAllSizes(new Random(2));
+    }
+
+    @Test
+    void largeProductsSplitByRowsAndByColumns() {
+        Parallel.setThreads(4);
+        Random r = new Random(3);
+        int[][] shapes = {
+            {300, 270, 260}, // rows, several k and n panels
+            {2, 2000, 300},  // too few rows: split by columns
+            {1, 1030, 513},  // one row, dot products when B is transposed
+            {517, 3, 600},   // narrow C
+        };
+        for (int[] s : shapes) {
+            for (int t = 0; t < 4; t++) {
+                checkOne(r, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, t % 2 == 0);
+            }
+        }
+    }
+
+    @Test
+    void zeroKClearsOrKeepsC() {
+        float[] c = {1, 2, 3, 4};
+        Gemm.matmul(new float[0], 0, false, new float[0], 0, false, c, 0, 2, 2, 0, true);
+        assertEquals(4f, c[3]);
+        Gemm.matmul(new float[0], 0, false, new float[0], 0, false, c, 0, 2, 2, 0, false);
+        assertEquals(0f, c[3]);
+    }
+
+    @Test
+    void aAndCMayShareAnArray() {
+        // the generated code keeps activations in one arena: A and C at different offsets
+        double[] arena = new double[2 * 3 + 2 * 2];
+        double[] a = {1, 2, 3, 4, 5, 6}; // [2, 3]
+        System.arraycopy(a, 0, arena, 0, 6);
+        double[] b = {1, 0, 0, 1, 1, 1}; // [3, 2]
+        Gemm.matmul(arena, 0, false, b, 0, false, arena, 6, 2, 2, 3, false);
+        assertEquals(4, arena[6]);
+        assertEquals(5, arena[7]);
+        assertEquals(10, arena[8]);
+        assertEquals(11, arena[9]);
+    }
+
+    @Test
+    void rejectsBadArguments() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.matmul(new float[5], 0, false, new float[6], 0, false, new float[4], 0, 2, 2, 3, false));
+        assertTrue(e.getMessage().contains("A needs 6 elements from offset 0, but the array holds 5"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.matmul(new double[6], 0, false, new double[6], 0, false, new double[4], 1, 2, 2, 3, false));
+        assertTrue(e.getMessage().contains("C needs 4 elements from offset 1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.matmul(new float[6], 0, false, new float[6], 0, false, new float[4], 0, -2, 2, 3, false));
+        assertTrue(e.getMessage().contains("m=-2"), e.getMessage());
+    }
+
+    @Test
+    void doublePathIsTheFloatPathWithTheTypeChanged() throws IOException {
+        // the two paths are kept as twins by hand; this catches a fix applied to only one of them
+        String src = Files.readString(Path.of("src/main/java/dev/nnc/runtime/Gemm.java"));
+        String floatMark = "// ---------------------------------------------------------------- float";
+        String doubleMark = "// ---------------------------------------------------------------- double";
+        String sharedMark = "// ---------------------------------------------------------------- shared";
+        String f32 = src.substring(src.indexOf(floatMark), src.indexOf(doubleMark)).strip();
+        String f64 = src.substring(src.indexOf(doubleMark), src.indexOf(sharedMark)).strip();
+        String derived = f32.replace("float", "double").replace("F32", "F64").replace("task.f32", "task.f64")
+                .replace("0f)", "0.0)").replace("single precision", "double precision");
+        assertEquals(derived, f64);
+    }
+}
