@@ -23,7 +23,7 @@ final class Gradients {
 
     /** Ops that have no gradient because nothing can flow through them to a parameter. */
     static final java.util.Set<Op> NO_GRADIENT = java.util.EnumSet.of(Op.INPUT, Op.PARAM, Op.CONST, Op.DROPOUT_MASK,
-            Op.STEP, Op.LEAKY_STEP, Op.CROSS_ENTROPY_GRAD, Op.BINARY_CROSS_ENTROPY_GRAD);
+            Op.STEP, Op.LEAKY_STEP, Op.CLAMP_PROB_MASK, Op.CROSS_ENTROPY_GRAD);
 
     static final Map<Op, Rule> RULES = new EnumMap<>(Op.class);
 
@@ -67,8 +67,8 @@ final class Gradients {
                 new Node[] {b.binary(Op.SUB, g, b.binary(Op.MUL, b.unary(Op.EXP, y), rowSum(b, g)))});
         rule(Op.CROSS_ENTROPY, (b, y, g) ->                                                         // (softmax - onehot)·g/n
                 new Node[] {b.crossEntropyGrad(y.input(0), y.input(1), g), null});
-        rule(Op.BINARY_CROSS_ENTROPY, (b, y, g) ->                                                  // (p-t)/(p(1-p))·g/count
-                new Node[] {b.binaryCrossEntropyGrad(y.input(0), y.input(1), g), null});
+        rule(Op.CLAMP_PROB, (b, y, g) ->                                                            // g·[eps<x<1-eps]
+                new Node[] {b.binary(Op.MUL, g, b.unary(Op.CLAMP_PROB_MASK, y.input(0), y.attrs().value()))});
     }
 
     /** Row sums over the last axis, kept as [.., 1] so they broadcast back over the row. */

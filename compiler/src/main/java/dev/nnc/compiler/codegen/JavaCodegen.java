@@ -748,8 +748,7 @@ public final class JavaCodegen {
         String batchParam = null;
         String batchArg = null;
         if (k.rowwise() != null) {
-            boolean bce = k.rowwise().op() == Op.BINARY_CROSS_ENTROPY || k.rowwise().op() == Op.BINARY_CROSS_ENTROPY_GRAD;
-            batchParam = bce ? "count" : "rows";
+            batchParam = "rows";
             batchArg = rowCount(k.rowwise());
         } else if (usesBatch(k)) {
             batchParam = "n";
@@ -777,17 +776,12 @@ public final class JavaCodegen {
             case SOFTMAX, LOG_SOFTMAX -> List.of("x");
             case CROSS_ENTROPY -> List.of("logits", "labels");
             case CROSS_ENTROPY_GRAD -> List.of("logits", "labels", "dy");
-            case BINARY_CROSS_ENTROPY -> List.of("p", "y");
-            case BINARY_CROSS_ENTROPY_GRAD -> List.of("p", "y", "dy");
             default -> throw new IllegalArgumentException(n.op().toString());
         };
     }
 
     private String rowCount(Node n) {
         Node x = n.input(0);
-        if (n.op() == Op.BINARY_CROSS_ENTROPY || n.op() == Op.BINARY_CROSS_ENTROPY_GRAD) {
-            return x.shape().sizeExpr("n");
-        }
         int cols = x.shape().dim(x.shape().rank() - 1);
         int rowsStatic = x.shape().staticSize() / cols;
         if (!x.shape().batched()) return Integer.toString(rowsStatic);
@@ -888,7 +882,6 @@ public final class JavaCodegen {
             Map<String, String> vars = baseVars();
             Node x = k.rowwise().input(0);
             vars.put("cols", Integer.toString(x.shape().rank() == 0 ? 1 : x.shape().dim(x.shape().rank() - 1)));
-            vars.put("eps", lit(1e-7));
             return templates.skeleton(k.rowwise().op().key(), vars);
         }
         StringBuilder sb = new StringBuilder();

@@ -83,16 +83,21 @@ public final class PlanReport {
         return params * (3 + 2L * slots) * elementBytes;
     }
 
-    /** Feeds and outputs (laid out once for all entry points) plus the planned arenas. */
+    /**
+     * The planned activation arenas. Feeds and outputs are excluded from arena, naive sum and peak
+     * alike: they have fixed places shared by all entry points ({@link #globalBytes()}) and the
+     * same size with or without planning.
+     */
     private long arena(ModelPlan.Entry e) {
-        return e.memory().arenaBytes(batch, elementBytes) + globalBytes();
+        return e.memory().arenaBytes(batch, elementBytes);
     }
 
     private long peak(ModelPlan.Entry e) {
-        return e.memory().peakBytes(batch, elementBytes) + globalBytes();
+        return e.memory().peakBytes(batch, elementBytes);
     }
 
-    private long globalBytes() {
+    /** Bytes of the feeds and outputs, which live outside the planned arenas. */
+    public long globalBytes() {
         long b = 0;
         for (ModelIr.Feed f : model.feeds()) {
             if (f.node().type() == Node.Type.FLOAT) b += size(f.node());
@@ -186,9 +191,9 @@ public final class PlanReport {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "model %s, %s, batch %d, %d-byte elements%n", model.name(),
                 training ? "training step" : "predict", batch, elementBytes));
-        sb.append(String.format(Locale.ROOT, "arena %,d bytes; naive sum %,d bytes (ratio %.3f); peak live %,d "
-                + "bytes (arena / peak %.3f)%n", f.arenaBytes(), f.naiveBytes(), f.arenaRatio(), f.peakLiveBytes(),
-                f.peakRatio()));
+        sb.append(String.format(Locale.ROOT, "activation arena %,d bytes; naive sum %,d bytes (ratio %.3f); peak "
+                + "live %,d bytes (arena / peak %.3f); feeds and outputs %,d bytes besides%n", f.arenaBytes(),
+                f.naiveBytes(), f.arenaRatio(), f.peakLiveBytes(), f.peakRatio(), globalBytes()));
         sb.append(String.format("%-8s %14s %14s %-10s %s%n", "arena", "offset", "bytes", "live", "tensors"));
         for (Buffer b : buffers(e)) {
             sb.append(String.format(Locale.ROOT, "%-8s %,14d %,14d %-10s %s%n", b.arena, b.offset, b.bytes,
@@ -207,6 +212,7 @@ public final class PlanReport {
         sb.append("  \"arena_bytes\": ").append(f.arenaBytes()).append(",\n");
         sb.append("  \"naive_bytes\": ").append(f.naiveBytes()).append(",\n");
         sb.append("  \"peak_live_bytes\": ").append(f.peakLiveBytes()).append(",\n");
+        sb.append("  \"feeds_outputs_bytes\": ").append(globalBytes()).append(",\n");
         sb.append("  \"buffers\": [");
         int i = 0;
         for (Buffer b : buffers(e)) {

@@ -244,20 +244,6 @@ public final class Graph {
                 Node.Attrs.NONE);
     }
 
-    /** Mean binary cross-entropy of probabilities p against targets y of the same shape. */
-    public Node binaryCrossEntropy(Node p, Node y) {
-        requireFloat(Op.BINARY_CROSS_ENTROPY, p);
-        requireFloat(Op.BINARY_CROSS_ENTROPY, y);
-        if (!p.shape().equals(y.shape())) {
-            throw new ShapeException("prediction " + p.shape() + " and target " + y.shape() + " differ");
-        }
-        return make(Op.BINARY_CROSS_ENTROPY, List.of(p, y), Shape.SCALAR, Node.Type.FLOAT, Node.Attrs.NONE);
-    }
-
-    public Node binaryCrossEntropyGrad(Node p, Node y, Node dy) {
-        return make(Op.BINARY_CROSS_ENTROPY_GRAD, List.of(p, y, dy), p.shape(), Node.Type.FLOAT, Node.Attrs.NONE);
-    }
-
     private static String dimText(int d) {
         return d == Shape.BATCH ? "N" : Integer.toString(d);
     }

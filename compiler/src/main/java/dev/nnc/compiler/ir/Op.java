@@ -31,6 +31,10 @@ public enum Op {
     STEP(Family.ELEMENTWISE),
     /** x > 0 ? 1 : alpha (the derivative of leaky_relu). */
     LEAKY_STEP(Family.ELEMENTWISE),
+    /** min(max(x, eps), 1 - eps): keeps probabilities away from 0 and 1 before a log. */
+    CLAMP_PROB(Family.ELEMENTWISE),
+    /** eps < x < 1 - eps ? 1 : 0 (the derivative of clamp_prob). */
+    CLAMP_PROB_MASK(Family.ELEMENTWISE),
 
     // elementwise, two inputs, NumPy broadcasting
     ADD(Family.ELEMENTWISE),
@@ -58,11 +62,7 @@ public enum Op {
     /** mean over rows of -log softmax(logits)[label]; labels are i32. */
     CROSS_ENTROPY(Family.ROWWISE),
     /** dy * (softmax(logits) - onehot(label)) / n. */
-    CROSS_ENTROPY_GRAD(Family.ROWWISE),
-    /** mean of -(y log p + (1-y) log(1-p)), p clamped to [1e-7, 1-1e-7]. */
-    BINARY_CROSS_ENTROPY(Family.ROWWISE),
-    /** dy * (p - y) / (p (1 - p)) / count, with the same clamp. */
-    BINARY_CROSS_ENTROPY_GRAD(Family.ROWWISE);
+    CROSS_ENTROPY_GRAD(Family.ROWWISE);
 
     /** Fusion classes (TVM's op patterns, roughly): what a fusion pass may do with an op. */
     public enum Family {

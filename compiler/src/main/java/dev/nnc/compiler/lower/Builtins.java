@@ -449,7 +449,22 @@ final class Builtins {
         Node p = c.tensor("prediction");
         Node t = c.tensor("target");
         if (p == null || t == null) return Value.ERROR;
-        return c.build(() -> c.m.g.binaryCrossEntropy(p, t));
+        // mean of -(t·log q + (1-t)·log(1-q)), q = p kept in [1e-7, 1-1e-7]
+        return c.build(() -> {
+            var g = c.m.g;
+            if (!p.shape().equals(t.shape())) {
+                throw new ShapeException("prediction " + p.shape() + " and target " + t.shape() + " differ");
+            }
+            Node q = g.unary(Op.CLAMP_PROB, p, 1e-7);
+            Node one = g.constant(1);
+            Node term = g.binary(Op.ADD, g.binary(Op.MUL, t, g.unary(Op.LOG, q)),
+                    g.binary(Op.MUL, g.binary(Op.SUB, one, t), g.unary(Op.LOG, g.binary(Op.SUB, one, q))));
+            int[] all = IntStream.range(0, p.shape().rank()).toArray();
+            Node total = g.sum(term, all);
+            Node scale = p.shape().batched() ? g.perBatchConstant(-1.0 / p.shape().staticSize())
+                    : g.constant(-1.0 / p.shape().staticSize());
+            return g.binary(Op.MUL, total, scale);
+        });
     }
 
     // ---- initializers, optimizers, regularizers ----

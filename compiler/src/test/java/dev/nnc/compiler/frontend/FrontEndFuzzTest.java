@@ -111,7 +111,7 @@ public class FrontEndFuzzTest {
             if (d.code() == ErrorCode.UNSUPPORTED && d.message().contains("internal")) fail("internal error" + where);
             assertTrue(d.line() >= 1 && d.line() <= lines + 1, () -> "line out of range" + where);
             assertTrue(d.column() >= 1, () -> "column out of range" + where);
-            assertTrue(f.startsWith("fuzz.nn:" + d.line() + ":" + d.column() + ": error: "), () -> "bad prefix" + where);
+            assertTrue(f.startsWith(src.name() + ":" + d.line() + ":" + d.column() + ": error: "), () -> "bad prefix" + where);
             assertTrue(f.contains("[" + d.code().id() + "]"), () -> "no code" + where);
             String[] parts = f.split("\n", -1);
             assertEquals(3, parts.length, () -> "expected message, source line, caret" + where);
