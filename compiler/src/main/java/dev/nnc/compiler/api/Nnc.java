@@ -41,7 +41,10 @@ public final class Nnc {
         List<ModelIr> models = front(source, diags, options);
         List<GeneratedSource> out = new ArrayList<>();
         if (!diags.hasErrors()) {
-            for (ModelIr m : models) out.add(JavaCodegen.generate(m, source, options, VERSION));
+            for (ModelIr m : models) {
+                GeneratedSource g = guarded(diags, () -> JavaCodegen.generate(m, source, options, VERSION));
+                if (g != null) out.add(g);
+            }
         }
         return new CompileResult(out, diags.all());
     }
@@ -74,7 +77,7 @@ public final class Nnc {
         if (format == Format.DOT && stage != Stage.FUSED) {
             throw new IllegalArgumentException("--format dot is available for the fused stage only");
         }
-        String text = switch (stage) {
+        String text = guarded(diags, () -> switch (stage) {
             case FUSED, MEMORY -> models.stream().map(m -> {
                 PlanReport r = new PlanReport(m, source, options, VERSION, batch);
                 return switch (format) {
@@ -87,7 +90,8 @@ public final class Nnc {
             case GRAD -> models.stream().map(m -> IrPrinter.print(m, true)).collect(Collectors.joining("\n"));
             default -> models.stream().map(m -> JavaCodegen.generate(m, source, options, VERSION).code())
                     .collect(Collectors.joining("\n"));
-        };
+        });
+        if (text == null) return new InspectResult("", diags.all());
         return new InspectResult(text, diags.all());
     }
 

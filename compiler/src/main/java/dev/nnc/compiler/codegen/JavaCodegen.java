@@ -158,7 +158,10 @@ public final class JavaCodegen {
         Set<Node> consts = new java.util.TreeSet<>(java.util.Comparator.comparingInt(Node::id));
         for (ModelPlan.Entry e : plan.entries()) {
             for (Kernel k : e.kernels()) {
-                for (Node in : k.inputs()) if (in.op() == Op.CONST) consts.add(in);
+                for (Node in : k.inputs()) {
+                    Node src = dev.nnc.compiler.kernel.FuseKernels.source(in);
+                    if (src.op() == Op.CONST) consts.add(src);
+                }
                 for (Node op : k.ops()) if (op.op() == Op.CONST) consts.add(op);
             }
         }

@@ -46,7 +46,9 @@ public final class Lowering {
                 Map<String, Ast.Ident> params = new HashMap<>();
                 for (Ast.Ident p : b.params()) {
                     Ast.Ident firstParam = params.putIfAbsent(p.name(), p);
-                    if (firstParam != null) diags.error(ErrorCode.DUPLICATE_NAME, p.pos(), p.name(), firstParam.pos().line());
+                    if (firstParam != null) {
+                        diags.error(ErrorCode.DUPLICATE_NAME, p.pos(), p.name(), firstParam.pos().line());
+                    }
                 }
                 if (Builtins.isBuiltin(b.name())) {
                     diags.error(ErrorCode.BAD_DECLARATION, b.pos(),

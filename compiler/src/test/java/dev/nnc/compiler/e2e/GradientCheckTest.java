@@ -48,7 +48,9 @@ class GradientCheckTest {
                 op("cross_entropy", "h = x @ w + b", "loss cross_entropy(h, y)", labels),
                 op("cross_entropy_probs", "h = x @ w + b", "loss cross_entropy(h, softmax(y))", regression),
                 op("binary_cross_entropy", "h = sigmoid(x @ w + b)", "loss binary_cross_entropy(h, y)", regression),
-                op("l2", "h = x @ w + b", "loss mse(h, y)\n    regularize l2(0.1)", regression));
+                op("l2", "h = x @ w + b", "loss mse(h, y)\n    regularize l2(0.1)", regression),
+                // a loss that is a plain sum: its gradient is a broadcast constant (fuzzer find)
+                op("sum_loss", "h = x @ w", "loss sum(h)", regression));
     }
 
     private static Arguments op(String name, String body, String loss, String target) {

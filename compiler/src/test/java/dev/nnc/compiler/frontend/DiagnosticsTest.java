@@ -176,7 +176,8 @@ class DiagnosticsTest {
                     h = dense(x)
                     output h
                 }
-                """, ErrorCode.ARGUMENT_COUNT, 3, 9, "'dense' takes 2 to 5 arguments (x, units, init, bias, bias_init), got 1");
+                """, ErrorCode.ARGUMENT_COUNT, 3, 9,
+                "'dense' takes 2 to 5 arguments (x, units, init, bias, bias_init), got 1");
     }
 
     @Test
@@ -200,7 +201,8 @@ class DiagnosticsTest {
                     h = x |> dropout(1.5)
                     output h
                 }
-                """, ErrorCode.BAD_ARGUMENT, 3, 22, "argument 'rate' of 'dropout': expected a probability in [0, 1), got 1.5");
+                """, ErrorCode.BAD_ARGUMENT, 3, 22,
+                "argument 'rate' of 'dropout': expected a probability in [0, 1), got 1.5");
     }
 
     @Test
@@ -507,7 +509,8 @@ class DiagnosticsTest {
     void samplesHaveNoDiagnostics() {
         for (String sample : FrontEndFuzzTest.SAMPLES) {
             List<Diagnostic> ds = check(sample);
-            assertTrue(ds.isEmpty(), () -> sample + "\n" + ds.stream().map(Diagnostic::format).collect(Collectors.joining("\n")));
+            assertTrue(ds.isEmpty(),
+                    () -> sample + "\n" + ds.stream().map(Diagnostic::format).collect(Collectors.joining("\n")));
         }
     }
 }
