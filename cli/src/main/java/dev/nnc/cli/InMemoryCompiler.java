@@ -1,0 +1,86 @@
+package dev.nnc.cli;
+
+import dev.nnc.compiler.api.GeneratedSource;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.StringWriter;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.tools.DiagnosticCollector;
+import javax.tools.FileObject;
+import javax.tools.ForwardingJavaFileManager;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileManager;
+import javax.tools.JavaFileObject;
+import javax.tools.SimpleJavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
+
+/** Generated sources → classes, in memory (javax.tools): nothing is written to disk. */
+final class InMemoryCompiler {
+    private InMemoryCompiler() {
+    }
+
+    /** Compiles the sources against the running JVM's class path and loads them. */
+    static Map<String, Class<?>> compile(List<GeneratedSource> sources) {
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        if (javac == null) {
+            throw new UserError("no Java compiler in this runtime; run nnc with a JDK 25, not a JRE");
+        }
+        DiagnosticCollector<JavaFileObject> diags = new DiagnosticCollector<>();
+        StandardJavaFileManager std = javac.getStandardFileManager(diags, null, null);
+        Map<String, ByteArrayOutputStream> classes = new HashMap<>();
+        JavaFileManager fm = new ForwardingJavaFileManager<>(std) {
+            @Override
+            public JavaFileObject getJavaFileForOutput(Location location, String className, JavaFileObject.Kind kind,
+                    FileObject sibling) {
+                return new SimpleJavaFileObject(URI.create("mem:///" + className.replace('.', '/') + ".class"), kind) {
+                    @Override
+                    public OutputStream openOutputStream() {
+                        ByteArrayOutputStream out = new ByteArrayOutputStream();
+                        classes.put(className, out);
+                        return out;
+                    }
+                };
+            }
+        };
+        List<JavaFileObject> units = new ArrayList<>();
+        for (GeneratedSource s : sources) {
+            units.add(new SimpleJavaFileObject(URI.create("string:///" + s.relativePath().toString().replace('\\', '/')),
+                    JavaFileObject.Kind.SOURCE) {
+                @Override
+                public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+                    return s.code();
+                }
+            });
+        }
+        StringWriter out = new StringWriter();
+        List<String> options = List.of("-classpath", System.getProperty("java.class.path"), "-proc:none", "-nowarn");
+        if (!javac.getTask(out, fm, diags, options, null, units).call()) {
+            StringBuilder sb = new StringBuilder("javac rejected the generated code (an nnc bug; please report it):");
+            diags.getDiagnostics().forEach(d -> sb.append('\n').append(d));
+            throw new IllegalStateException(sb.toString());
+        }
+        ClassLoader loader = new ClassLoader(InMemoryCompiler.class.getClassLoader()) {
+            @Override
+            protected Class<?> findClass(String name) throws ClassNotFoundException {
+                ByteArrayOutputStream b = classes.get(name);
+                if (b == null) throw new ClassNotFoundException(name);
+                byte[] bytes = b.toByteArray();
+                return defineClass(name, bytes, 0, bytes.length);
+            }
+        };
+        Map<String, Class<?>> result = new HashMap<>();
+        for (GeneratedSource s : sources) {
+            try {
+                result.put(s.qualifiedName(), loader.loadClass(s.qualifiedName()));
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return result;
+    }
+}
