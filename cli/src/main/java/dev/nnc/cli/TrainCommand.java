@@ -2,6 +2,7 @@ package dev.nnc.cli;
 
 import dev.nnc.compiler.api.CompileResult;
 import dev.nnc.compiler.api.GeneratedSource;
+import dev.nnc.compiler.api.InMemoryJavac;
 import dev.nnc.compiler.api.Nnc;
 import dev.nnc.runtime.CompiledModel;
 import dev.nnc.runtime.Parallel;
@@ -81,7 +82,12 @@ final class TrainCommand implements Callable<Integer> {
                     .orElseThrow(() -> new UserError(file + " has no model '" + modelName + "'; it has: "
                             + String.join(", ", r.sources().stream().map(GeneratedSource::className).toList())));
         }
-        Map<String, Class<?>> classes = InMemoryCompiler.compile(r.sources());
+        Map<String, Class<?>> classes;
+        try {
+            classes = InMemoryJavac.compile(r.sources(), false);
+        } catch (InMemoryJavac.NoCompilerException e) {
+            throw new UserError(e.getMessage());
+        }
         CompiledModel model = instantiate(classes.get(chosen.qualifiedName()));
         out.println(String.format(Locale.ROOT, "model %s compiled in %.0f ms (%s, %d parameter values)",
                 model.name(), (System.nanoTime() - start) / 1e6, model.dtype().name().toLowerCase(Locale.ROOT),

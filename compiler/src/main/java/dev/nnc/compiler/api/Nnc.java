@@ -95,6 +95,20 @@ public final class Nnc {
         return new InspectResult(text, diags.all());
     }
 
+    /**
+     * The lowered (and, in training mode, differentiated) models of a file, for tools that report
+     * on them; throws IllegalArgumentException with the diagnostics when the program has errors.
+     */
+    public static List<ModelIr> lower(SourceFile source, CompileOptions options) {
+        Diagnostics diags = new Diagnostics(source);
+        List<ModelIr> models = front(source, diags, options);
+        if (diags.hasErrors()) {
+            throw new IllegalArgumentException(diags.all().stream().map(Diagnostic::format)
+                    .collect(Collectors.joining("\n")));
+        }
+        return models;
+    }
+
     /** Parse, lower, differentiate (in training mode). Any internal failure becomes a diagnostic. */
     private static List<ModelIr> front(SourceFile source, Diagnostics diags, CompileOptions options) {
         List<ModelIr> models = guarded(diags, () -> {

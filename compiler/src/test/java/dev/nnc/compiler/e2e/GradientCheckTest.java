@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nnc.compiler.api.CompileOptions;
 import dev.nnc.compiler.testing.GradCheck;
-import dev.nnc.compiler.testing.InMemoryJavac;
+import dev.nnc.compiler.testing.Models;
 import dev.nnc.runtime.Batch;
 import dev.nnc.runtime.CompiledModel;
 import dev.nnc.runtime.TensorInfo;
@@ -79,7 +79,7 @@ class GradientCheckTest {
                     }
                     """.replace("TARGET", target).replace("BODY", body).replace("LOSS", loss)
                     .replace("F]", f + "]").replace("F,", f + ",").replace("U]", u + "]").replace("U,", u + ",").replace("(U)", "(" + u + ")");
-            CompiledModel m = InMemoryJavac.model(name + ".nn", program,
+            CompiledModel m = Models.model(name + ".nn", program,
                     CompileOptions.defaults().withDtype(CompileOptions.Precision.F64), batch, 7 + trial);
             Batch b = randomBatch(m, batch, rnd);
             StringBuilder where = new StringBuilder();

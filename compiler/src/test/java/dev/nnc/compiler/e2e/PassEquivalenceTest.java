@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nnc.compiler.api.CompileOptions;
-import dev.nnc.compiler.testing.InMemoryJavac;
+import dev.nnc.compiler.testing.Models;
 import dev.nnc.runtime.Batch;
 import dev.nnc.runtime.CompiledModel;
 import dev.nnc.runtime.TensorInfo;
@@ -42,7 +42,7 @@ class PassEquivalenceTest {
             base.withFuse(false).withPlan(true), base};
         List<double[]> results = new ArrayList<>();
         for (CompileOptions o : variants) {
-            CompiledModel m = InMemoryJavac.model(name, program, o, 5, 11);
+            CompiledModel m = Models.model(name, program, o, 5, 11);
             Batch b = GradientCheckTest.randomBatch(m, 5, new Random(3));
             results.add(observe(m, b));
         }
