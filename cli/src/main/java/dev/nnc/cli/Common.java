@@ -25,10 +25,30 @@ final class Common {
     @Option(names = "--no-plan", description = "every tensor its own buffer (switches PlanMemory off)")
     boolean noPlan;
 
+    @Option(names = "--no-simplify", description = "switches the Simplify pass off")
+    boolean noSimplify;
+
+    @Option(names = "--passes", split = ",", paramLabel = "PASS,...",
+            description = "run only these optional passes: simplify, fuse, plan (default: all)")
+    java.util.List<String> passes;
+
     CompileOptions options(String packageName) {
-        return CompileOptions.defaults().withPackage(packageName).withDtype(dtype).withMode(mode)
-                .withFuse(!noFuse).withPlan(!noPlan);
+        CompileOptions o = CompileOptions.defaults().withPackage(packageName).withDtype(dtype).withMode(mode);
+        if (passes != null) {
+            try {
+                o = o.withPasses(passes.stream().filter(p -> !p.isBlank()).toList());
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--passes: " + e.getMessage());
+            }
+        }
+        if (noFuse) o = o.withFuse(false);
+        if (noPlan) o = o.withPlan(false);
+        if (noSimplify) o = o.withSimplify(false);
+        return o;
     }
+
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec spec;
 
     /** Reads a .nn file, or fails with a message naming it. */
     static SourceFile read(Path file) {

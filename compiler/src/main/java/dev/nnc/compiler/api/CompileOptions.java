@@ -8,34 +8,57 @@ package dev.nnc.compiler.api;
  * @param mode        TRAIN emits forward, backward and update; INFERENCE emits the forward pass only
  * @param fuse        run FuseKernels (off: one kernel per op, {@code --no-fuse})
  * @param plan        run PlanMemory (off: every tensor its own buffer, {@code --no-plan})
+ * @param simplify    run Simplify (off: {@code --no-simplify})
  */
-public record CompileOptions(String packageName, Precision dtype, Mode mode, boolean fuse, boolean plan) {
+public record CompileOptions(String packageName, Precision dtype, Mode mode, boolean fuse, boolean plan,
+        boolean simplify) {
 
     public enum Precision { F32, F64 }
 
     public enum Mode { TRAIN, INFERENCE }
 
     public static CompileOptions defaults() {
-        return new CompileOptions("", Precision.F32, Mode.TRAIN, true, true);
+        return new CompileOptions("", Precision.F32, Mode.TRAIN, true, true, true);
     }
 
     public CompileOptions withPackage(String p) {
-        return new CompileOptions(p, dtype, mode, fuse, plan);
+        return new CompileOptions(p, dtype, mode, fuse, plan, simplify);
     }
 
     public CompileOptions withDtype(Precision d) {
-        return new CompileOptions(packageName, d, mode, fuse, plan);
+        return new CompileOptions(packageName, d, mode, fuse, plan, simplify);
     }
 
     public CompileOptions withMode(Mode m) {
-        return new CompileOptions(packageName, dtype, m, fuse, plan);
+        return new CompileOptions(packageName, dtype, m, fuse, plan, simplify);
     }
 
     public CompileOptions withFuse(boolean f) {
-        return new CompileOptions(packageName, dtype, mode, f, plan);
+        return new CompileOptions(packageName, dtype, mode, f, plan, simplify);
     }
 
+    public CompileOptions withSimplify(boolean s) {
+        return new CompileOptions(packageName, dtype, mode, fuse, plan, s);
+    }
+
+    /**
+     * Only the named passes ({@code simplify}, {@code fuse}, {@code plan}); unknown names are an
+     * IllegalArgumentException listing the known ones.
+     */
+    public CompileOptions withPasses(java.util.Collection<String> passes) {
+        for (String p : passes) {
+            if (!PASSES.contains(p)) {
+                throw new IllegalArgumentException("unknown pass '" + p + "' (passes: " + String.join(", ", PASSES) + ")");
+            }
+        }
+        return new CompileOptions(packageName, dtype, mode, passes.contains("fuse"), passes.contains("plan"),
+                passes.contains("simplify"));
+    }
+
+    /** The optional passes, in pipeline order. */
+    public static final java.util.List<String> PASSES = java.util.List.of("simplify", "fuse", "plan");
+
     public CompileOptions withPlan(boolean p) {
-        return new CompileOptions(packageName, dtype, mode, fuse, p);
+        return new CompileOptions(packageName, dtype, mode, fuse, p, simplify);
     }
 }

@@ -12,6 +12,7 @@ import dev.nnc.compiler.diag.ErrorCode;
 import dev.nnc.compiler.ir.IrPrinter;
 import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.compiler.lower.Lowering;
+import dev.nnc.compiler.passes.Simplify;
 import dev.nnc.compiler.ast.Pos;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,6 +116,7 @@ public final class Nnc {
             Ast.Program p = Parser.parse(diags);
             if (p == null) return List.of();
             List<ModelIr> ms = Lowering.lower(p, diags);
+            if (options.simplify()) ms = ms.stream().map(Simplify::run).toList();
             if (options.mode() == CompileOptions.Mode.TRAIN) {
                 for (ModelIr m : ms) Autodiff.differentiate(m, diags);
             }

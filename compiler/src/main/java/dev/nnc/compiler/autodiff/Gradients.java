@@ -39,6 +39,7 @@ final class Gradients {
                 new Node[] {b.binary(Op.MUL, g, b.unary(Op.LEAKY_STEP, y.input(0), y.attrs().value()))});
         rule(Op.SIGMOID, (b, y, g) ->                                                               // g·y·(1-y)
                 new Node[] {b.binary(Op.MUL, g, b.binary(Op.MUL, y, b.binary(Op.SUB, b.constant(1), y)))});
+        rule(Op.SOFTPLUS, (b, y, g) -> new Node[] {b.binary(Op.MUL, g, b.unary(Op.SIGMOID, y.input(0)))}); // g·σ(x)
         rule(Op.TANH, (b, y, g) ->                                                                  // g·(1-y²)
                 new Node[] {b.binary(Op.MUL, g, b.binary(Op.SUB, b.constant(1), b.binary(Op.MUL, y, y)))});
         rule(Op.EXP, (b, y, g) -> new Node[] {b.binary(Op.MUL, g, y)});                             // g·y

@@ -49,6 +49,25 @@ public final class Graph {
         return new Node.Attrs(v, ints, a, b, name);
     }
 
+    /**
+     * The same op with the same attributes over new inputs (of the same shapes), keeping the old
+     * node's position, label and pass; used by passes that rebuild a graph.
+     */
+    public Node rebuild(Node n, List<Node> inputs) {
+        Pos savedPos = pos;
+        boolean savedBackward = backward;
+        pos = n.pos();
+        backward = n.backward();
+        try {
+            Node r = make(n.op(), inputs, n.shape(), n.type(), n.attrs());
+            if (n.label() != null) r.labelIfUnset(n.label());
+            return r;
+        } finally {
+            pos = savedPos;
+            backward = savedBackward;
+        }
+    }
+
     // ---- sources ----
 
     public Node input(String name, Shape shape, Node.Type type) {

@@ -101,6 +101,17 @@ public final class ModelIr {
         return grads;
     }
 
+    /** This model over another graph: every node mapped through {@code map} (a pass's rebuild). */
+    public ModelIr remap(Graph newGraph, java.util.function.UnaryOperator<Node> map) {
+        List<Feed> fs = feeds.stream().map(f -> new Feed(f.name(), f.target(), map.apply(f.node()), f.pos())).toList();
+        List<Output> os = outputs.stream().map(o -> new Output(o.name(), map.apply(o.node()))).toList();
+        List<Param> ps = params.stream().map(p -> new Param(p.name(), map.apply(p.node()), p.init(), p.weight(), p.pos()))
+                .toList();
+        return new ModelIr(name, sourceFile, newGraph, fs, os, ps,
+                inferenceLoss == null ? null : map.apply(inferenceLoss),
+                trainingLoss == null ? null : map.apply(trainingLoss), optimizer);
+    }
+
     public boolean trainable() {
         return trainingLoss != null;
     }

@@ -23,6 +23,8 @@ public enum Op {
     RELU(Family.ELEMENTWISE),
     LEAKY_RELU(Family.ELEMENTWISE),
     SIGMOID(Family.ELEMENTWISE),
+    /** log(1 + exp(x)), computed without overflow; its derivative is sigmoid. */
+    SOFTPLUS(Family.ELEMENTWISE),
     TANH(Family.ELEMENTWISE),
     EXP(Family.ELEMENTWISE),
     LOG(Family.ELEMENTWISE),

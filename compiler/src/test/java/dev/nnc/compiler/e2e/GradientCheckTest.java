@@ -48,6 +48,9 @@ class GradientCheckTest {
                 op("cross_entropy", "h = x @ w + b", "loss cross_entropy(h, y)", labels),
                 op("cross_entropy_probs", "h = x @ w + b", "loss cross_entropy(h, softmax(y))", regression),
                 op("binary_cross_entropy", "h = sigmoid(x @ w + b)", "loss binary_cross_entropy(h, y)", regression),
+                // the same with logits that are exactly 0 (a dead relu and a zero bias): Simplify's
+                // logits form must be smooth there
+                op("bce_logits_at_zero", "h = sigmoid(relu(x @ w - 100) @ v)", "loss binary_cross_entropy(h, y)", regression),
                 op("l2", "h = x @ w + b", "loss mse(h, y)\n    regularize l2(0.1)", regression),
                 // a loss that is a plain sum: its gradient is a broadcast constant (fuzzer find)
                 op("sum_loss", "h = x @ w", "loss sum(h)", regression));
