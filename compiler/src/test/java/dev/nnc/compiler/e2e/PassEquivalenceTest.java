@@ -43,6 +43,7 @@ class PassEquivalenceTest {
             base.withFuse(true).withPlan(false), base.withFuse(false).withPlan(true), base.withSimplify(false), base};
         List<double[]> results = new ArrayList<>();
         for (CompileOptions o : variants) {
+            verifyEveryLevel(name, program, o);
             CompiledModel m = Models.model(name, program, o, 5, 11);
             Batch b = GradientCheckTest.randomBatch(m, 5, new Random(3));
             results.add(observe(m, b));
@@ -58,6 +59,18 @@ class PassEquivalenceTest {
                 assertTrue(ref[i] == got[i] || err <= 1e-12,
                         () -> name + " variant " + fv + " value " + fi + ": " + ref[fi] + " vs " + got[fi]);
             }
+        }
+    }
+
+    /** The graph and kernel verifiers find nothing, after every pass of this configuration. */
+    static void verifyEveryLevel(String name, String program, CompileOptions o) {
+        for (var m : dev.nnc.compiler.api.Nnc.lower(new dev.nnc.compiler.api.SourceFile(name, program), o)) {
+            List<String> graph = dev.nnc.compiler.ir.GraphVerifier.verify(m);
+            assertTrue(graph.isEmpty(), name + " " + o + ": " + graph);
+            var plan = new dev.nnc.compiler.kernel.ModelPlan(m,
+                    new dev.nnc.compiler.kernel.ModelPlan.Options(o.fuse(), o.plan(), true));
+            List<String> kernels = dev.nnc.compiler.kernel.KernelVerifier.verify(plan);
+            assertTrue(kernels.isEmpty(), name + " " + o + ": " + kernels);
         }
     }
 
