@@ -275,7 +275,9 @@ public final class JavaCodegen {
 
     private static final Set<String> RESERVED = Set.of("params", "grads", "state", "arena", "fixed", "n", "steps",
             "seed", "maxBatch", "rng", "batch", "update", "backward", "name", "load", "int", "float", "double",
-            "long", "new", "class", "return", "for", "if", "else", "this", "default", "case", "switch", "out");
+            "long", "new", "class", "return", "for", "if", "else", "this", "default", "case", "switch", "out",
+            // locals of the loop skeletons
+            "r", "in", "o", "j", "max", "sum", "e", "inv", "total", "label", "scale", "rows", "count", "i");
 
     static String javaName(String s) {
         StringBuilder sb = new StringBuilder();
@@ -882,10 +884,9 @@ public final class JavaCodegen {
 
     private String body(Kernel k, KernelSig sig) {
         if (k.rowwise() != null) {
-            Map<String, String> vars = baseVars();
-            Node x = k.rowwise().input(0);
-            vars.put("cols", Integer.toString(x.shape().rank() == 0 ? 1 : x.shape().dim(x.shape().rank() - 1)));
-            return templates.skeleton(k.rowwise().op().key(), vars);
+            List<String> names = new ArrayList<>(sig.inputNames());
+            names.add("out");
+            return rowTemplate(k.rowwise(), names, "rows");
         }
         StringBuilder sb = new StringBuilder();
         if (k.gemm() != null) {
@@ -897,10 +898,37 @@ public final class JavaCodegen {
             sb.append(String.format("Gemm.matmul(%s, %sOff, %s, %s, %sOff, %s, %s, %sOff, %s, %s, %s, false);%n",
                     paramName(a), paramName(a), ta, paramName(c), paramName(c), g.attrs().flagB(), outName, outName,
                     dim(g.shape().dim(0)), dim(g.shape().dim(1)), dim(ta ? a.shape().dim(0) : a.shape().dim(1))));
-            if (k.members().isEmpty() && k.reductions().isEmpty()) return sb.toString();
         }
-        sb.append(loopBody(k, sig));
+        if (!k.members().isEmpty() || !k.reductions().isEmpty()) sb.append(loopBody(k, sig));
+        if (k.rowTail() != null) {
+            Node tail = k.rowTail();
+            List<String> names = new ArrayList<>();
+            for (Node in : tail.inputs()) {
+                int o = sig.outputs().indexOf(in);
+                names.add(o >= 0 ? sig.outputNames().get(o) : sig.inputNames().get(sig.inputs().indexOf(in)));
+            }
+            names.add(sig.outputNames().get(sig.outputs().indexOf(tail)));
+            sb.append(rowTemplate(tail, names, rowCount(tail)));
+        }
         return sb.toString();
+    }
+
+    /**
+     * A row-wise op's loop skeleton with its operands named: {@code names} are the arrays of the
+     * op's inputs then its output (each with an {@code Off} offset), {@code rows} the row count.
+     */
+    private String rowTemplate(Node op, List<String> names, String rows) {
+        Map<String, String> vars = baseVars();
+        Node x = op.input(0);
+        vars.put("cols", Integer.toString(x.shape().rank() == 0 ? 1 : x.shape().dim(x.shape().rank() - 1)));
+        vars.put("rows", rows);
+        List<String> roles = new ArrayList<>(rowwiseNames(op));
+        roles.add("out");
+        for (int i = 0; i < roles.size(); i++) {
+            vars.put(roles.get(i), names.get(i));
+            vars.put(roles.get(i) + "Off", names.get(i) + "Off");
+        }
+        return templates.skeleton(op.op().key(), vars);
     }
 
     private static String dim(int d) {
@@ -938,7 +966,7 @@ public final class JavaCodegen {
         }
         List<Node> stored = new ArrayList<>();
         for (Node out : sig.outputs()) {
-            if (out == k.gemm()) continue;
+            if (out == k.gemm() || out == k.rowTail()) continue; // written by the GEMM, or by the row tail
             stored.add(out);
             strides.add(k.reductions().contains(out) ? reducedStrides(out, space) : space.strides());
         }

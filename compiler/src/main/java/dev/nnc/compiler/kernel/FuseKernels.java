@@ -26,7 +26,9 @@ import java.util.Set;
  *       (an elementwise producer fused into the reduction);</li>
  *   <li>a dropout mask is never stored: it is a counter-based hash of (seed, step, element), so
  *       every kernel that reads it recomputes it inline;</li>
- *   <li>row-wise ops (softmax, losses) stay whole.</li>
+ *   <li>a row-wise op (softmax, log_softmax, cross-entropy) over the value an open kernel has just
+ *       computed runs at that kernel's end, over rows still in cache; otherwise it is a kernel of
+ *       its own.</li>
  * </ol>
  * A kernel is sealed as soon as a node outside it reads one of its values, which keeps the kernel
  * order (by last op) a valid schedule. A member read outside its kernel, or returned, is written to
@@ -70,7 +72,18 @@ public final class FuseKernels {
         Kernel k;
         switch (x.op().family()) {
             case GEMM -> k = open(Kernel.gemm(x));
-            case ROWWISE -> k = open(Kernel.rowwise(x));
+            case ROWWISE -> {
+                Kernel g = openKernelOf(x.input(0), x);
+                Node in = x.input(0);
+                if (g != null && g.rowTail() == null && g.space().equals(in.shape()) && in.shape().rank() >= 1
+                        && (g.members().contains(in) || g.gemm() == in)) {
+                    g.setRowTail(x); // rows of a value this kernel just computed
+                    g.sealed = true;
+                    k = g;
+                } else {
+                    k = open(Kernel.rowwise(x));
+                }
+            }
             case REDUCTION -> {
                 Node in = x.input(0);
                 Kernel g = openKernelOf(in, x);
@@ -159,7 +172,9 @@ public final class FuseKernels {
         for (Node root : roots) readers.computeIfAbsent(source(root), z -> new HashSet<>()).add(null);
         for (Kernel k : kernels) {
             for (Node op : k.ops()) {
-                boolean stored = op == k.gemm() || op == k.rowwise() || k.reductions().contains(op)
+                boolean stored = op == k.gemm() || op == k.rowwise() || op == k.rowTail()
+                        || (k.rowTail() != null && op == k.rowTail().input(0)) // the tail reads its rows from memory
+                        || k.reductions().contains(op)
                         || readers.getOrDefault(op, Set.of()).stream().anyMatch(r -> r != k);
                 if (stored) k.addOutput(op);
             }

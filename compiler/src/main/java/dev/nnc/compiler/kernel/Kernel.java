@@ -26,6 +26,7 @@ public final class Kernel {
     private final Node gemm;
     private final Node rowwise;
     private final Shape space;
+    private Node rowTail;
     private final List<Node> members = new ArrayList<>();
     private final List<Node> reductions = new ArrayList<>();
     private final Set<Node> inputs = new LinkedHashSet<>();
@@ -64,6 +65,18 @@ public final class Kernel {
         return space;
     }
 
+    /**
+     * A row-wise op (softmax, log_softmax, cross_entropy) run at the end of this kernel over rows of
+     * a value it has just computed, while they are still in cache; null when there is none.
+     */
+    public Node rowTail() {
+        return rowTail;
+    }
+
+    void setRowTail(Node n) {
+        rowTail = n;
+    }
+
     public List<Node> members() {
         return members;
     }
@@ -87,11 +100,12 @@ public final class Kernel {
         if (rowwise != null) all.add(rowwise);
         all.addAll(members);
         all.addAll(reductions);
+        if (rowTail != null) all.add(rowTail);
         return all;
     }
 
     public boolean computes(Node n) {
-        return n == gemm || n == rowwise || members.contains(n) || reductions.contains(n);
+        return n == gemm || n == rowwise || n == rowTail || members.contains(n) || reductions.contains(n);
     }
 
     void addInput(Node n) {
@@ -125,6 +139,7 @@ public final class Kernel {
             f += 2L * dim(gemm.shape().dim(0), n) * dim(gemm.shape().dim(1), n) * k;
         }
         if (rowwise != null) f += 5L * size(rowwise.input(0).shape(), n);
+        if (rowTail != null) f += 5L * size(rowTail.input(0).shape(), n);
         for (Node m : members) f += m.op() == Op.BROADCAST ? 0 : size(space, n);
         for (Node r : reductions) f += size(r.input(0).shape(), n);
         return f;
