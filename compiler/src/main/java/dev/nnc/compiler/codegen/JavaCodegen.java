@@ -114,6 +114,7 @@ public final class JavaCodegen {
                         .addMember("comments", "$S", "from " + fileName()).build())
                 .addJavadoc(classDoc());
         addConstants(cls);
+        if (trainable) addL2Segments(cls);
         addFields(cls);
         cls.addMethod(constructor());
         addEntryPoints(cls);
@@ -1065,6 +1066,18 @@ public final class JavaCodegen {
         return r;
     }
 
+    /**
+     * The optimizer as one pass over the flat parameter buffer. With {@code regularize l2(λ)} the
+     * pass walks runs of parameters that share a strength (weights λ, biases 0) and adds λ·w to
+     * each gradient on the fly:
+     *
+     * <pre>
+     * for (int s = 0; s < L2_END.length; s++) {
+     *     float l2 = L2[s];
+     *     for (int i = s == 0 ? 0 : L2_END[s - 1]; i < L2_END[s]; i++) { ... grads[i] + l2 * params[i] ... }
+     * }
+     * </pre>
+     */
     private MethodSpec updateMethod() {
         ModelIr.Optimizer opt = m.optimizer();
         Map<String, String> vars = baseVars();
@@ -1078,16 +1091,60 @@ public final class JavaCodegen {
         } else if (opt.arg("momentum") > 0) {
             template = "sgd_momentum";
             vars.put("momentum", lit(opt.arg("momentum")));
-            vars.put("direction", opt.arg("nesterov") > 0 ? "(grads[i] + " + lit(opt.arg("momentum")) + " * v)" : "v");
+            vars.put("direction", opt.arg("nesterov") > 0 ? "(g + " + lit(opt.arg("momentum")) + " * v)" : "v");
         } else {
             template = "sgd";
         }
+        boolean l2 = opt.l2() > 0 && m.params().stream().anyMatch(ModelIr.Param::weight);
         MethodSpec.Builder b = MethodSpec.methodBuilder("update").addModifiers(Modifier.PRIVATE)
-                .addJavadoc("$L update over the whole flat parameter buffer.\n", opt.kind());
+                .addJavadoc("$L update$L, one pass over the whole flat parameter buffer.\n", opt.kind(),
+                        l2 ? " with l2 " + opt.l2() + " on weights" : "");
         b.addStatement("int count = PARAM_COUNT");
-        if (template.equals("adam")) b.addStatement("long t = steps + 1");
+        if (template.equals("adam")) {
+            b.addStatement("long t = steps + 1");
+            b.addCode("$L", templates.skeleton("adam_bias_correction", vars));
+        }
+        if (!l2) {
+            vars.put("from", "0");
+            vars.put("to", "count");
+            vars.put("g", "grads[i]");
+            b.addCode("$L", templates.skeleton(template, vars));
+            return b.build();
+        }
+        vars.put("from", "s == 0 ? 0 : L2_END[s - 1]");
+        vars.put("to", "L2_END[s]");
+        vars.put("g", "(grads[i] + l2 * params[i])");
+        b.beginControlFlow("for (int s = 0; s < L2_END.length; s++)");
+        b.addStatement("$T l2 = L2[s]", t);
         b.addCode("$L", templates.skeleton(template, vars));
+        b.endControlFlow();
         return b.build();
+    }
+
+    /** Runs of parameters with the same l2 strength: their end offsets and strengths. */
+    private void addL2Segments(TypeSpec.Builder cls) {
+        ModelIr.Optimizer opt = m.optimizer();
+        if (opt == null || opt.l2() == 0 || m.params().stream().noneMatch(ModelIr.Param::weight)) return;
+        List<Integer> ends = new ArrayList<>();
+        List<Boolean> decays = new ArrayList<>();
+        int off = 0;
+        for (ModelIr.Param p : m.params()) {
+            off += p.node().shape().staticSize();
+            if (!decays.isEmpty() && decays.getLast() == p.weight()) {
+                ends.set(ends.size() - 1, off);
+            } else {
+                ends.add(off);
+                decays.add(p.weight());
+            }
+        }
+        cls.addField(FieldSpec.builder(ArrayTypeName.of(TypeName.INT), "L2_END", Modifier.PRIVATE, Modifier.STATIC,
+                Modifier.FINAL).addJavadoc("Ends of the runs of parameters that share an l2 strength (weights, then "
+                + "biases, ...).\n").initializer("{$L}", String.join(", ", ends.stream().map(String::valueOf).toList()))
+                .build());
+        cls.addField(FieldSpec.builder(arrayType, "L2", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .addJavadoc("l2 strength of each run: regularize l2($L) on weights, 0 on biases.\n", opt.l2())
+                .initializer("{$L}", String.join(", ", decays.stream().map(w -> lit(w ? opt.l2() : 0)).toList()))
+                .build());
     }
 
     /** The kernel schedules and memory plans the class was generated from. */

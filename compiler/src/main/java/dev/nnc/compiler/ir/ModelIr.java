@@ -27,7 +27,10 @@ public final class ModelIr {
     public record Param(String name, Node node, Init init, boolean weight, Pos pos) {
     }
 
-    /** sgd(lr, momentum, nesterov) or adam(lr, beta1, beta2, eps); l2 is the regularization strength. */
+    /**
+     * sgd(lr, momentum, nesterov) or adam(lr, beta1, beta2, eps); l2 is the regularization strength,
+     * applied to weights by the update as the gradient λW of λ/2·‖W‖².
+     */
     public record Optimizer(String kind, Map<String, Double> args, double l2) {
         public double arg(String k) {
             return args.get(k);
@@ -87,7 +90,7 @@ public final class ModelIr {
         return inferenceLoss;
     }
 
-    /** Training objective (data loss + regularization), or null when the model has no loss. */
+    /** Data loss in training mode (dropout active), or null when the model has no loss. */
     public Node trainingLoss() {
         return trainingLoss;
     }

@@ -72,21 +72,13 @@ final class ModelLowering {
         return optimizer;
     }
 
-    /** Data loss plus l2/2 · Σ‖W‖² over weights (rank ≥ 2 parameters). */
+    /**
+     * The training objective's data part. {@code regularize l2(λ)} adds λ/2·‖W‖² over the weights;
+     * its gradient λW is applied by the fused optimizer update (one pass over the flat parameter
+     * buffer), so it is not built into the graph and reported losses are data losses.
+     */
     Node trainingLoss() {
-        if (loss == null) return null;
-        if (l2 == 0) return loss;
-        Node reg = null;
-        for (ModelIr.Param p : params.values()) {
-            if (!p.weight()) continue;
-            g.at(p.pos());
-            int[] all = new int[p.node().shape().rank()];
-            for (int i = 0; i < all.length; i++) all[i] = i;
-            Node sq = g.sum(g.binary(Op.MUL, p.node(), p.node()), all);
-            reg = reg == null ? sq : g.binary(Op.ADD, reg, sq);
-        }
-        if (reg == null) return loss;
-        return g.binary(Op.ADD, loss, g.binary(Op.MUL, g.constant(l2 / 2), reg));
+        return loss;
     }
 
     void lowerBody() {

@@ -1,0 +1,102 @@
+package dev.nnc.compiler.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.nnc.compiler.api.CompileOptions;
+import dev.nnc.compiler.testing.Models;
+import dev.nnc.runtime.Batch;
+import dev.nnc.runtime.CompiledModel;
+import dev.nnc.runtime.TensorInfo;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The fused update loop against the optimizers' formulas, l2 on weights only (f64). */
+class OptimizerUpdateTest {
+    private static final String NET = """
+            model U {
+                input x: f32[N, 3]
+                target y: i32[N]
+                h = x |> dense(4) |> tanh
+                logits = dense(h, 3)
+                output logits
+                loss cross_entropy(logits, y)
+                optimizer OPT
+                regularize l2(0.05)
+            }
+            """;
+
+    private static CompiledModel model(String optimizer) {
+        return Models.model("u.nn", NET.replace("OPT", optimizer),
+                CompileOptions.defaults().withDtype(CompileOptions.Precision.F64), 6, 5);
+    }
+
+    private static Map<String, double[]> params(CompiledModel m, boolean grads) {
+        Map<String, double[]> out = new HashMap<>();
+        for (TensorInfo p : m.parameters()) out.put(p.name(), grads ? m.gradient(p.name()) : m.parameter(p.name()));
+        return out;
+    }
+
+    @Test
+    void sgdAppliesL2ToWeightsOnly() {
+        CompiledModel m = model("sgd(lr = 0.1)");
+        Batch b = GradientCheckTest.randomBatch(m, 6, new Random(1));
+        m.computeGradients(b);
+        Map<String, double[]> w = params(m, false);
+        Map<String, double[]> g = params(m, true);
+        m.trainStep(b);
+        for (TensorInfo p : m.parameters()) {
+            boolean weight = p.shape().length >= 2;
+            double[] now = m.parameter(p.name());
+            for (int i = 0; i < now.length; i++) {
+                double expected = w.get(p.name())[i] - 0.1 * (g.get(p.name())[i] + (weight ? 0.05 * w.get(p.name())[i] : 0));
+                assertEquals(expected, now[i], 1e-12, p.name() + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void adamFollowsItsFormulaWithL2InTheGradient() {
+        CompiledModel m = model("adam(lr = 0.01, beta1 = 0.8, beta2 = 0.9, eps = 1e-6)");
+        Batch b = GradientCheckTest.randomBatch(m, 6, new Random(2));
+        m.computeGradients(b);
+        Map<String, double[]> w = params(m, false);
+        Map<String, double[]> g = params(m, true);
+        m.trainStep(b); // first step: m = (1-b1) g, v = (1-b2) g², bias-corrected to g and g²
+        for (TensorInfo p : m.parameters()) {
+            boolean weight = p.shape().length >= 2;
+            double[] now = m.parameter(p.name());
+            for (int i = 0; i < now.length; i++) {
+                double gi = g.get(p.name())[i] + (weight ? 0.05 * w.get(p.name())[i] : 0);
+                double mHat = (1 - 0.8) * gi / (1 - 0.8);
+                double vHat = (1 - 0.9) * gi * gi / (1 - 0.9);
+                double expected = w.get(p.name())[i] - 0.01 * mHat / (Math.sqrt(vHat) + 1e-6);
+                assertEquals(expected, now[i], 1e-12, p.name() + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void nesterovMomentumOverTwoSteps() {
+        CompiledModel m = model("sgd(lr = 0.1, momentum = 0.5, nesterov = true)");
+        Batch b = GradientCheckTest.randomBatch(m, 6, new Random(3));
+        Map<String, double[]> velocity = new HashMap<>();
+        for (int step = 0; step < 2; step++) {
+            m.computeGradients(b);
+            Map<String, double[]> w = params(m, false);
+            Map<String, double[]> g = params(m, true);
+            m.trainStep(b);
+            for (TensorInfo p : m.parameters()) {
+                boolean weight = p.shape().length >= 2;
+                double[] v = velocity.computeIfAbsent(p.name(), k -> new double[w.get(k).length]);
+                double[] now = m.parameter(p.name());
+                for (int i = 0; i < now.length; i++) {
+                    double gi = g.get(p.name())[i] + (weight ? 0.05 * w.get(p.name())[i] : 0);
+                    v[i] = 0.5 * v[i] + gi;
+                    assertEquals(w.get(p.name())[i] - 0.1 * (gi + 0.5 * v[i]), now[i], 1e-12, p.name() + "[" + i + "]");
+                }
+            }
+        }
+    }
+}
