@@ -266,8 +266,9 @@ public final class PlanReport {
             sb.append("  }\n");
         }
         for (Node n : e.nodes()) {
-            if (n.op().family() == dev.nnc.compiler.ir.Op.Family.SOURCE && n.op() != dev.nnc.compiler.ir.Op.DROPOUT_MASK
-                    || n.op() == dev.nnc.compiler.ir.Op.RESHAPE || n.op() == dev.nnc.compiler.ir.Op.DROPOUT_MASK) {
+            boolean inKernel = e.kernels().stream().anyMatch(k -> k.computes(n));
+            if (!inKernel && (n.op().family() == dev.nnc.compiler.ir.Op.Family.SOURCE
+                    || n.op() == dev.nnc.compiler.ir.Op.RESHAPE)) {
                 String label = n.attrs().name() != null ? n.attrs().name() : n.op().key();
                 sb.append("  n").append(n.id()).append(" [shape=ellipse, label=\"").append(label.replace("\"", ""))
                         .append("\\n").append(n.shape()).append("\"];\n");
