@@ -52,7 +52,6 @@ public final class JavaCodegen {
     private static final ClassName FEEDS = ClassName.get(RT, "Feeds");
     private static final ClassName PARAMS = ClassName.get(RT, "Params");
     private static final ClassName SAFETENSORS = ClassName.get(RT, "SafeTensors");
-    private static final ClassName ARRAYS = ClassName.get("java.util", "Arrays");
     private static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
 
     /** Where a tensor lives: an array field and an offset expression. */
@@ -767,7 +766,7 @@ public final class JavaCodegen {
 
     /** Array parameter name for a tensor: its Java name, with "Off" for its offset. */
     private String paramName(Node n) {
-        return name(dev.nnc.compiler.kernel.FuseKernels.source(n) == n ? n : n);
+        return name(n);
     }
 
     private static boolean usesBatch(Kernel k) {
@@ -1170,7 +1169,4 @@ public final class JavaCodegen {
         return g;
     }
 
-    static String locale(double v) {
-        return String.format(Locale.ROOT, "%s", v);
-    }
 }

@@ -164,10 +164,6 @@ public final class Lowering {
         return blocks.get(name);
     }
 
-    /** Positions a shape error at {@code pos}, naming the op. */
-    void shapeError(Pos pos, String op, ShapeException e) {
-        diags.error(ErrorCode.SHAPE_MISMATCH, pos, op, e.getMessage());
-    }
 
     static boolean isFloat(Node n) {
         return n.type() == Node.Type.FLOAT;
@@ -182,7 +178,4 @@ public final class Lowering {
         return new Shape(dims);
     }
 
-    static boolean isOp(Op op) {
-        return op != null;
-    }
 }
