@@ -15,8 +15,9 @@ import java.util.Set;
  * compiled for training) the training forward pass followed by the backward pass.
  *
  * <p>Pipeline, in order, each switchable: FuseKernels (needs the node schedule; {@code --no-fuse}
- * gives one kernel per op), PlanMemory (needs the final kernel order, so it runs last;
- * {@code --no-plan} gives every tensor its own buffer).
+ * gives one kernel per op), then memory planning: OrderKernels picks the kernel order that keeps
+ * the fewest bytes live, PlanMemory places buffers over that final order ({@code --no-plan}
+ * switches both off: creation order, every tensor its own buffer).
  */
 public final class ModelPlan {
     /** One entry point: its kernels, where the backward part starts, and its memory plan. */
@@ -91,6 +92,7 @@ public final class ModelPlan {
     private Entry entry(String name, List<Node> roots) {
         List<Node> nodes = needed(roots);
         List<Kernel> kernels = FuseKernels.run(nodes, roots, options.fuse());
+        if (options.plan()) kernels = OrderKernels.run(kernels, roots);
         PlanMemory.Result mem = PlanMemory.run(kernels, Set.of(), new HashSet<>(roots), options.plan());
         return new Entry(name, kernels, kernels.size(), mem, nodes);
     }
@@ -112,9 +114,15 @@ public final class ModelPlan {
         for (Node g : model.grads().values()) {
             if (!g.backward()) keep.add(g);
         }
-        List<Kernel> kernels = new ArrayList<>(FuseKernels.run(fwd, keep, options.fuse()));
+        List<Kernel> forward = FuseKernels.run(fwd, keep, options.fuse());
+        List<Kernel> backward = FuseKernels.run(bwd, roots, options.fuse());
+        if (options.plan()) {
+            forward = OrderKernels.run(forward, keep);
+            backward = OrderKernels.run(backward, roots);
+        }
+        List<Kernel> kernels = new ArrayList<>(forward);
         int backwardStart = kernels.size();
-        kernels.addAll(FuseKernels.run(bwd, roots, options.fuse()));
+        kernels.addAll(backward);
         for (Node g : model.grads().values()) {
             if (g.backward() && producedBy(kernels, g) && g.op() != Op.DROPOUT_MASK && !claimedTwice(g)) {
                 claimedGrads.add(g);
