@@ -865,9 +865,11 @@ public final class JavaCodegen {
         return s.replace("$", "$$").replace("*/", "* /").replace("}", "&#125;").replace("{", "&#123;");
     }
 
-    private static final java.util.regex.Pattern RUNTIME_REF = java.util.regex.Pattern.compile("\\b(Rng|Gemm)\\.");
+    private static final java.util.regex.Pattern RUNTIME_REF = java.util.regex.Pattern.compile("\\b(Rng|Gemm|Arrays)\\.");
+    private static final Map<String, ClassName> REFERENCED = Map.of("Rng", RNG, "Gemm", GEMM,
+            "Arrays", ClassName.get("java.util", "Arrays"));
 
-    /** Kernel text → code, with the runtime classes it names ({@code Gemm.}, {@code Rng.}) imported. */
+    /** Kernel text → code, with the classes it names ({@code Gemm.}, {@code Rng.}, {@code Arrays.}) imported. */
     private static CodeBlock withTypes(String text) {
         java.util.regex.Matcher mt = RUNTIME_REF.matcher(text);
         List<Object> args = new ArrayList<>();
@@ -875,7 +877,7 @@ public final class JavaCodegen {
         int last = 0;
         while (mt.find()) {
             sb.append(text, last, mt.start()).append("$T.");
-            args.add(mt.group(1).equals("Rng") ? RNG : GEMM);
+            args.add(REFERENCED.get(mt.group(1)));
             last = mt.end();
         }
         sb.append(text.substring(last));
@@ -974,7 +976,7 @@ public final class JavaCodegen {
         StringBuilder pre = new StringBuilder();
         for (Node r : k.reductions()) {
             String nm = sig.outputNames().get(sig.outputs().indexOf(r));
-            pre.append("java.util.Arrays.fill(").append(nm).append(", ").append(nm).append("Off, ").append(nm)
+            pre.append("Arrays.fill(").append(nm).append(", ").append(nm).append("Off, ").append(nm)
                     .append("Off + ").append(r.shape().sizeExpr("n")).append(", 0);\n");
         }
         Map<Node, String> value = new HashMap<>();
