@@ -1,5 +1,7 @@
 package dev.nnc.maven;
 
+import dev.nnc.compiler.api.CompileOptions;
+
 import dev.nnc.compiler.api.CompileOptions.Precision;
 import java.io.File;
 import java.io.IOException;
@@ -45,6 +47,17 @@ public class GenerateMojo extends AbstractMojo {
     @Parameter(property = "nnc.dtype", defaultValue = "f32", required = true)
     private String dtype;
 
+    /** {@code train} (forward, backward, optimizer) or {@code inference} (forward only). */
+    @Parameter(property = "nnc.mode", defaultValue = "train", required = true)
+    private String mode;
+
+    /**
+     * The optional passes to run, comma-separated: {@code simplify,fuse,plan} (the default). Leave
+     * one out to switch it off, e.g. {@code simplify,plan} for one kernel per op.
+     */
+    @Parameter(property = "nnc.passes", defaultValue = "simplify,fuse,plan", required = true)
+    private String passes;
+
     /** Skips the goal (and does not add the output directory as a source root). */
     @Parameter(property = "nnc.skip", defaultValue = "false")
     private boolean skip;
@@ -74,7 +87,7 @@ public class GenerateMojo extends AbstractMojo {
         Path outputs = outputDirectory.toPath().toAbsolutePath().normalize();
         Generator.Settings settings = new Generator.Settings(sources, outputs,
                 stateDirectory.toPath().toAbsolutePath().resolve(stateFileName(sources, outputs)),
-                packageName, precision(dtype));
+                packageName, options());
 
         Generator.Report report;
         try {
@@ -123,6 +136,21 @@ public class GenerateMojo extends AbstractMojo {
     /** {@code nnc: 2 errors in 1 file}. */
     static String failure(int errors, int files) {
         return "nnc: " + errors + " " + plural(errors, "error") + " in " + files + " " + plural(files, "file");
+    }
+
+    private CompileOptions options() throws MojoFailureException {
+        CompileOptions o = CompileOptions.defaults().withDtype(precision(dtype));
+        o = switch (mode == null ? "" : mode.strip().toLowerCase(Locale.ROOT)) {
+            case "train" -> o.withMode(CompileOptions.Mode.TRAIN);
+            case "inference" -> o.withMode(CompileOptions.Mode.INFERENCE);
+            default -> throw new MojoFailureException("nnc: mode must be train or inference, got '" + mode + "'");
+        };
+        try {
+            return o.withPasses(java.util.Arrays.stream(passes.split(",")).map(String::strip)
+                    .filter(s -> !s.isEmpty()).toList());
+        } catch (IllegalArgumentException e) {
+            throw new MojoFailureException("nnc: passes: " + e.getMessage());
+        }
     }
 
     static Precision precision(String dtype) throws MojoFailureException {

@@ -40,7 +40,7 @@ final class Generator {
     }
 
     record Settings(Path sourceDirectory, Path outputDirectory, Path stateFile, String packageName,
-                    CompileOptions.Precision dtype) {
+                    CompileOptions options) {
     }
 
     /** A message about one input, already formatted: {@code file:line:col: error: ...}, the line, a caret. */
@@ -102,7 +102,7 @@ final class Generator {
                 keep(next, input, before);
                 continue;
             }
-            CompileOptions options = CompileOptions.defaults().withPackage(pkg).withDtype(settings.dtype());
+            CompileOptions options = settings.options().withPackage(pkg);
             byte[] bytes = Files.readAllBytes(file);
             BuildState.Entry wanted = new BuildState.Entry(Io.sha256(bytes), describe(options), stamp, List.of());
 
@@ -161,7 +161,8 @@ final class Generator {
 
     /** The part of the options that changes generated code, as recorded in the state file. */
     static String describe(CompileOptions o) {
-        return "package=" + o.packageName() + " dtype=" + o.dtype() + " mode=" + o.mode();
+        return "package=" + o.packageName() + " dtype=" + o.dtype() + " mode=" + o.mode() + " simplify=" + o.simplify()
+                + " fuse=" + o.fuse() + " plan=" + o.plan();
     }
 
     /** Records that {@code input} generates {@code outputs}; reports a clash with another input. */

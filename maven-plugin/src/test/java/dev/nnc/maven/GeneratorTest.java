@@ -82,7 +82,8 @@ class GeneratorTest {
     }
 
     private Generator.Report run(String packageName, Precision dtype) throws IOException {
-        return new Generator(new Generator.Settings(src, out, state, packageName, dtype), compiler).run();
+        return new Generator(new Generator.Settings(src, out, state, packageName,
+                dev.nnc.compiler.api.CompileOptions.defaults().withDtype(dtype)), compiler).run();
     }
 
     private Generator.Report run() throws IOException {
