@@ -89,6 +89,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         CompiledModel model = instantiate(classes.get(chosen.qualifiedName()));
+        if (model.feeds().stream().noneMatch(f -> f.role() == dev.nnc.runtime.TensorInfo.Role.TARGET)) {
+            throw new UserError(file + ": model '" + model.name() + "' has no target and loss, so it cannot be "
+                    + "trained (add 'target y: i32[N]' and 'loss cross_entropy(logits, y)', for example)");
+        }
         out.println(String.format(Locale.ROOT, "model %s compiled in %.0f ms (%s, %d parameter values)",
                 model.name(), (System.nanoTime() - start) / 1e6, model.dtype().name().toLowerCase(Locale.ROOT),
                 model.parameters().stream().mapToInt(p -> p.rowSize()).sum()));
