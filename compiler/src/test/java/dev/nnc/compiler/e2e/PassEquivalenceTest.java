@@ -62,6 +62,23 @@ class PassEquivalenceTest {
         }
     }
 
+    /** A batch smaller than the model's maximum gives the same numbers (offsets scale with maxBatch). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("programs")
+    void smallerBatchThanMaximumGivesTheSameResults(String name, String program) {
+        CompileOptions o = CompileOptions.defaults().withDtype(CompileOptions.Precision.F64);
+        CompiledModel exact = Models.model(name, program, o, 5, 11);
+        CompiledModel roomy = Models.model(name, program, o, 13, 11);
+        double[] a = observe(exact, GradientCheckTest.randomBatch(exact, 5, new Random(3)));
+        double[] b = observe(roomy, GradientCheckTest.randomBatch(roomy, 5, new Random(3)));
+        assertEquals(a.length, b.length);
+        for (int i = 0; i < a.length; i++) {
+            final int fi = i;
+            assertTrue(a[i] == b[i] || Math.abs(a[i] - b[i]) <= 1e-12 * Math.max(Math.abs(a[i]), Math.abs(b[i])),
+                    () -> name + " value " + fi + ": " + a[fi] + " vs " + b[fi]);
+        }
+    }
+
     /** The graph and kernel verifiers find nothing, after every pass of this configuration. */
     static void verifyEveryLevel(String name, String program, CompileOptions o) {
         for (var m : dev.nnc.compiler.api.Nnc.lower(new dev.nnc.compiler.api.SourceFile(name, program), o)) {
