@@ -1,15 +1,12 @@
 package dev.nnc.compiler.lower;
 
 import dev.nnc.compiler.ast.Ast;
-import dev.nnc.compiler.ast.Pos;
 import dev.nnc.compiler.diag.Diagnostics;
 import dev.nnc.compiler.diag.ErrorCode;
 import dev.nnc.compiler.ir.Graph;
 import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.compiler.ir.Node;
-import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Shape;
-import dev.nnc.compiler.ir.ShapeException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
