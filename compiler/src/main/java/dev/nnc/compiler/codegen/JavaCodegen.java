@@ -416,13 +416,16 @@ public final class JavaCodegen {
         cls.addField(FieldSpec.builder(arrayType, "params", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("All parameters, flat; see PARAMETERS for names and offsets.\n")
                 .initializer("new $T[PARAM_COUNT]", t).build());
-        cls.addField(FieldSpec.builder(arrayType, "grads", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("Gradients, laid out like params.\n").initializer("new $T[PARAM_COUNT]", t).build());
-        int slots = stateSlots();
-        cls.addField(FieldSpec.builder(arrayType, "state", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("Optimizer state ($L value(s) per parameter).\n", slots)
-                .initializer(slots == 0 ? "new $T[0]" : slots == 1 ? "new $T[PARAM_COUNT]" : "new $T[2 * PARAM_COUNT]", t)
-                .build());
+        if (trainable) {
+            cls.addField(FieldSpec.builder(arrayType, "grads", Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("Gradients, laid out like params.\n").initializer("new $T[PARAM_COUNT]", t).build());
+        }
+        int slots = trainable ? stateSlots() : 0;
+        if (slots > 0) {
+            cls.addField(FieldSpec.builder(arrayType, "state", Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("Optimizer state ($L value(s) per parameter).\n", slots)
+                    .initializer(slots == 1 ? "new $T[PARAM_COUNT]" : "new $T[2 * PARAM_COUNT]", t).build());
+        }
         cls.addField(FieldSpec.builder(arrayType, "arena", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Activations that scale with the batch: ARENA_PER_ROW * maxBatch values.\n").build());
         cls.addField(FieldSpec.builder(arrayType, "fixed", Modifier.PRIVATE, Modifier.FINAL)
@@ -592,8 +595,15 @@ public final class JavaCodegen {
         cls.addMethod(override("setParameter", TypeName.VOID).addParameter(String.class, "name")
                 .addParameter(ArrayTypeName.of(TypeName.DOUBLE), "values")
                 .addStatement("$T.write(values, $T.find(PARAMETERS, name), params)", PARAMS, PARAMS).build());
-        cls.addMethod(override("gradient", ArrayTypeName.of(TypeName.DOUBLE)).addParameter(String.class, "name")
-                .addStatement("return $T.read(grads, $T.find(PARAMETERS, name))", PARAMS, PARAMS).build());
+        MethodSpec.Builder gradient = override("gradient", ArrayTypeName.of(TypeName.DOUBLE))
+                .addParameter(String.class, "name");
+        if (trainable) {
+            gradient.addStatement("return $T.read(grads, $T.find(PARAMETERS, name))", PARAMS, PARAMS);
+        } else {
+            gradient.addStatement("throw new $T($S)", UnsupportedOperationException.class,
+                    "model " + m.name() + " was compiled for inference: it has no gradients");
+        }
+        cls.addMethod(gradient.build());
         cls.addMethod(override("steps", TypeName.LONG).addStatement("return steps").build());
         cls.addMethod(override("saveWeights", TypeName.VOID).addParameter(Path.class, "path")
                 .addException(java.io.IOException.class)
