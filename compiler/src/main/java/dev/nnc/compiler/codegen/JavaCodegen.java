@@ -355,8 +355,7 @@ public final class JavaCodegen {
         }
         b.add("</ul>\n");
         if (m.optimizer() != null) {
-            b.add("<p>Optimizer: $L $L$L.\n", m.optimizer().kind(), m.optimizer().args(),
-                    m.optimizer().l2() > 0 ? ", l2 " + m.optimizer().l2() : "");
+            b.add("<p>Optimizer: {@code $L}.\n", m.optimizer().describe());
         }
         return b.build();
     }

@@ -26,9 +26,7 @@ public final class IrPrinter {
                 sb.append("  grad ").append(e.getKey().name()).append(" = ").append(e.getValue()).append('\n');
             }
             if (m.optimizer() != null) {
-                sb.append("  optimizer ").append(m.optimizer().kind()).append(' ').append(m.optimizer().args());
-                if (m.optimizer().l2() > 0) sb.append(" l2=").append(m.optimizer().l2());
-                sb.append('\n');
+                sb.append("  optimizer ").append(m.optimizer().describe()).append('\n');
             }
         }
         return sb.toString();

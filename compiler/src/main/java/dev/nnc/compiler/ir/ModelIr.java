@@ -35,6 +35,19 @@ public final class ModelIr {
         public double arg(String k) {
             return args.get(k);
         }
+
+        /** As written in .nn: {@code sgd(lr = 0.1, momentum = 0.9, nesterov = false)}. */
+        public String describe() {
+            StringBuilder sb = new StringBuilder(kind).append('(');
+            args.forEach((k, v) -> {
+                if (sb.charAt(sb.length() - 1) != '(') sb.append(", ");
+                sb.append(k).append(" = ").append(k.equals("nesterov") ? Boolean.toString(v != 0)
+                        : v == Math.rint(v) && Math.abs(v) < 1e9 ? Long.toString((long) (double) v) : Double.toString(v));
+            });
+            sb.append(')');
+            if (l2 > 0) sb.append(", regularize l2(").append(l2).append(')');
+            return sb.toString();
+        }
     }
 
     private final String name;
