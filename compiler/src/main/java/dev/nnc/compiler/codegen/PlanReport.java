@@ -148,13 +148,19 @@ public final class PlanReport {
         return ns.stream().map(n -> gen.javaNameOf(n) + n.shape()).collect(Collectors.joining(", ", "[", "]"));
     }
 
-    public String fusedJson() {
-        ModelPlan.Entry e = entry(plan);
-        Figures f = figures();
+    /** {@code {"model": …, "entry": …, "batch": …,} the fields every JSON report starts with. */
+    private StringBuilder jsonHeader() {
         StringBuilder sb = new StringBuilder("{\n");
         sb.append("  \"model\": ").append(q(model.name())).append(",\n");
         sb.append("  \"entry\": ").append(q(training ? "train" : "predict")).append(",\n");
         sb.append("  \"batch\": ").append(batch).append(",\n");
+        return sb;
+    }
+
+    public String fusedJson() {
+        ModelPlan.Entry e = entry(plan);
+        Figures f = figures();
+        StringBuilder sb = jsonHeader();
         sb.append("  \"kernel_count\": ").append(f.kernels()).append(",\n");
         sb.append("  \"unfused_kernel_count\": ").append(f.unfusedKernels()).append(",\n");
         sb.append("  \"bytes_moved\": ").append(f.bytesMoved()).append(",\n");
@@ -205,10 +211,7 @@ public final class PlanReport {
     public String memoryJson() {
         ModelPlan.Entry e = entry(plan);
         Figures f = figures();
-        StringBuilder sb = new StringBuilder("{\n");
-        sb.append("  \"model\": ").append(q(model.name())).append(",\n");
-        sb.append("  \"entry\": ").append(q(training ? "train" : "predict")).append(",\n");
-        sb.append("  \"batch\": ").append(batch).append(",\n");
+        StringBuilder sb = jsonHeader();
         sb.append("  \"arena_bytes\": ").append(f.arenaBytes()).append(",\n");
         sb.append("  \"naive_bytes\": ").append(f.naiveBytes()).append(",\n");
         sb.append("  \"peak_live_bytes\": ").append(f.peakLiveBytes()).append(",\n");
