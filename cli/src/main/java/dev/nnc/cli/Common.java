@@ -4,20 +4,20 @@ import dev.nnc.compiler.api.CompileOptions;
 import dev.nnc.compiler.api.SourceFile;
 import java.io.IOException;
 import java.nio.charset.MalformedInputException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
-/** Options shared by the commands that compile. */
+/** Options shared by the commands that compile: precision and the optional passes. */
 final class Common {
-    @Option(names = "--dtype", description = "f32 (default) or f64", defaultValue = "f32",
-            converter = DtypeConverter.class)
+    @Option(names = "--dtype", paramLabel = "f32|f64", description = "precision: f32 (default) or f64",
+            defaultValue = "f32", converter = DtypeConverter.class)
     CompileOptions.Precision dtype;
-
-    @Option(names = "--mode", description = "train (default: forward, backward, update) or inference (forward only)",
-            defaultValue = "train", converter = ModeConverter.class)
-    CompileOptions.Mode mode;
 
     @Option(names = "--no-fuse", description = "one kernel per op (switches FuseKernels off)")
     boolean noFuse;
@@ -28,17 +28,20 @@ final class Common {
     @Option(names = "--no-simplify", description = "switches the Simplify pass off")
     boolean noSimplify;
 
-    @Option(names = "--passes", split = ",", paramLabel = "PASS,...",
+    @Option(names = "--passes", split = ",", paramLabel = "PASS",
             description = "run only these optional passes: simplify, fuse, plan (default: all)")
-    java.util.List<String> passes;
+    List<String> passes;
 
-    CompileOptions options(String packageName) {
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    CompileOptions options(String packageName, CompileOptions.Mode mode) {
         CompileOptions o = CompileOptions.defaults().withPackage(packageName).withDtype(dtype).withMode(mode);
         if (passes != null) {
             try {
                 o = o.withPasses(passes.stream().filter(p -> !p.isBlank()).toList());
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--passes: " + e.getMessage());
+                throw new CommandLine.ParameterException(spec.commandLine(), "--passes: " + e.getMessage());
             }
         }
         if (noFuse) o = o.withFuse(false);
@@ -47,8 +50,13 @@ final class Common {
         return o;
     }
 
-    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
-    picocli.CommandLine.Model.CommandSpec spec;
+    /** {@code --mode}, for the commands where it makes sense (compile, inspect; train always trains). */
+    static final class ModeOption {
+        @Option(names = "--mode", paramLabel = "train|inference", defaultValue = "train",
+                converter = ModeConverter.class,
+                description = "train (default: forward, backward, update) or inference (forward only)")
+        CompileOptions.Mode mode;
+    }
 
     /** Reads a .nn file, or fails with a message naming it. */
     static SourceFile read(Path file) {
@@ -57,6 +65,8 @@ final class Common {
             return SourceFile.read(file);
         } catch (NoSuchFileException e) {
             throw new UserError(file + ": no such file");
+        } catch (AccessDeniedException e) {
+            throw new UserError(file + ": permission denied");
         } catch (MalformedInputException e) {
             throw new UserError(file + ": not UTF-8 text");
         } catch (IOException e) {
@@ -64,25 +74,24 @@ final class Common {
         }
     }
 
-    static final class DtypeConverter implements picocli.CommandLine.ITypeConverter<CompileOptions.Precision> {
+    static final class DtypeConverter implements CommandLine.ITypeConverter<CompileOptions.Precision> {
         @Override
         public CompileOptions.Precision convert(String s) {
             return switch (s) {
                 case "f32" -> CompileOptions.Precision.F32;
                 case "f64" -> CompileOptions.Precision.F64;
-                default -> throw new picocli.CommandLine.TypeConversionException("expected f32 or f64, got '" + s + "'");
+                default -> throw new CommandLine.TypeConversionException("expected f32 or f64, got '" + s + "'");
             };
         }
     }
 
-    static final class ModeConverter implements picocli.CommandLine.ITypeConverter<CompileOptions.Mode> {
+    static final class ModeConverter implements CommandLine.ITypeConverter<CompileOptions.Mode> {
         @Override
         public CompileOptions.Mode convert(String s) {
             return switch (s) {
                 case "train" -> CompileOptions.Mode.TRAIN;
                 case "inference" -> CompileOptions.Mode.INFERENCE;
-                default -> throw new picocli.CommandLine.TypeConversionException(
-                        "expected train or inference, got '" + s + "'");
+                default -> throw new CommandLine.TypeConversionException("expected train or inference, got '" + s + "'");
             };
         }
     }

@@ -9,50 +9,47 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
-import java.util.concurrent.Callable;
+import javax.lang.model.SourceVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code nnc compile FILE.nn -d OUT}: writes one Java class per model. */
 @Command(name = "compile", description = "Compiles FILE.nn to Java sources under OUT (one class per model).")
-final class CompileCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE.nn")
+final class CompileCommand extends NncCommand {
+    @Parameters(paramLabel = "FILE.nn", description = "the program")
     Path file;
 
     @Option(names = "-d", paramLabel = "OUT", required = true, description = "output directory (source root)")
     Path out;
 
-    @Option(names = "--package", paramLabel = "P", defaultValue = "", description = "Java package of the classes")
+    @Option(names = "--package", paramLabel = "P", defaultValue = "",
+            description = "Java package of the classes (default: none)")
     String packageName;
 
     @Mixin
     Common common;
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    Common.ModeOption mode;
 
     @Override
-    public Integer call() {
-        if (!packageName.isEmpty() && !packageName.matches("[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)*")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--package: '" + packageName + "' is not a Java package name");
+    int execute() {
+        if (!packageName.isEmpty() && !SourceVersion.isName(packageName)) {
+            throw usage("--package: '" + packageName + "' is not a Java package name");
         }
         long start = System.nanoTime();
-        CompileResult r = Nnc.compile(Common.read(file), common.options(packageName));
-        if (!r.ok()) {
-            spec.commandLine().getErr().println(r.formatDiagnostics());
-            return Main.USER_ERROR;
-        }
+        CompileResult r = Nnc.compile(Common.read(file), common.options(packageName, mode.mode));
+        if (!r.diagnostics().isEmpty()) err().println(r.formatDiagnostics()); // errors, or warnings
+        if (!r.ok()) return Main.USER_ERROR;
         double ms = (System.nanoTime() - start) / 1e6;
         for (GeneratedSource s : r.sources()) {
             Path target = out.resolve(s.relativePath());
             write(target, s.code());
-            spec.commandLine().getOut().println("wrote " + target);
+            out().println("wrote " + target);
         }
-        spec.commandLine().getOut().println(String.format(Locale.ROOT, "compiled %s in %.0f ms", file, ms));
+        out().println(String.format(Locale.ROOT, "compiled %s in %.0f ms", file, ms));
         return Main.OK;
     }
 

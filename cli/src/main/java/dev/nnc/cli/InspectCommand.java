@@ -8,19 +8,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code nnc inspect FILE.nn --stage ...}: a readable dump of one compiler stage. */
 @Command(name = "inspect", description = "Prints one stage: ast, ir, grad, java, fused (kernels) or memory (plan).")
-final class InspectCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE.nn")
+final class InspectCommand extends NncCommand {
+    @Parameters(paramLabel = "FILE.nn", description = "the program")
     Path file;
 
     @Option(names = "--stage", required = true, paramLabel = "STAGE",
@@ -31,7 +30,8 @@ final class InspectCommand implements Callable<Integer> {
             description = "text (default) | json (fused, memory) | dot (fused: the graph, kernels as clusters)")
     String format;
 
-    @Option(names = "--batch", defaultValue = "128", description = "batch size for the fused and memory figures")
+    @Option(names = "--batch", defaultValue = "128", paramLabel = "B",
+            description = "batch size for the fused and memory figures (default: ${DEFAULT-VALUE})")
     int batch;
 
     @Option(names = "--png", paramLabel = "OUT.png", description = "render the fused graph with Graphviz")
@@ -40,29 +40,31 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     Common common;
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    Common.ModeOption mode;
 
     @Override
-    public Integer call() {
+    int execute() {
         Stage s = parse(Stage.class, stage, "--stage");
         Nnc.Format f = parse(Nnc.Format.class, format, "--format");
         if (png != null) {
-            if (s != Stage.FUSED) usage("--png renders the fused stage; use --stage fused");
+            if (s != Stage.FUSED) throw usage("--png renders the fused stage; use --stage fused");
             f = Nnc.Format.DOT;
         }
-        if (f == Nnc.Format.JSON && s != Stage.FUSED && s != Stage.MEMORY) usage("--format json is for the fused and memory stages");
-        if (f == Nnc.Format.DOT && s != Stage.FUSED) usage("--format dot is for the fused stage");
-        if (batch < 1) usage("--batch must be at least 1");
-        InspectResult r = Nnc.inspect(Common.read(file), s, common.options(""), f, batch);
-        for (Diagnostic d : r.diagnostics()) spec.commandLine().getErr().println(d.format());
+        if (f == Nnc.Format.JSON && s != Stage.FUSED && s != Stage.MEMORY) {
+            throw usage("--format json is for the fused and memory stages");
+        }
+        if (f == Nnc.Format.DOT && s != Stage.FUSED) throw usage("--format dot is for the fused stage");
+        if (batch < 1) throw usage("--batch must be at least 1");
+        InspectResult r = Nnc.inspect(Common.read(file), s, common.options("", mode.mode), f, batch);
+        for (Diagnostic d : r.diagnostics()) err().println(d.format());
         if (!r.ok()) return Main.USER_ERROR;
         if (png != null) {
             render(r.text(), png);
-            spec.commandLine().getOut().println("wrote " + png);
+            out().println("wrote " + png);
         } else {
-            spec.commandLine().getOut().print(r.text());
-            spec.commandLine().getOut().flush();
+            out().print(r.text());
+            out().flush();
         }
         return Main.OK;
     }
@@ -72,14 +74,11 @@ final class InspectCommand implements Callable<Integer> {
             return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             StringBuilder choices = new StringBuilder();
-            for (E c : type.getEnumConstants()) choices.append(choices.isEmpty() ? "" : ", ").append(c.name().toLowerCase(Locale.ROOT));
-            usage(option + ": '" + value + "' is not one of " + choices);
-            return null;
+            for (E c : type.getEnumConstants()) {
+                choices.append(choices.isEmpty() ? "" : ", ").append(c.name().toLowerCase(Locale.ROOT));
+            }
+            throw usage(option + ": '" + value + "' is not one of " + choices);
         }
-    }
-
-    private void usage(String message) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), message);
     }
 
     /** dot -Tpng, when Graphviz is installed. */
@@ -96,8 +95,7 @@ final class InspectCommand implements Callable<Integer> {
                     Files.deleteIfExists(tmp);
                     throw new UserError("Graphviz failed to render " + out + ": " + log.strip());
                 }
-                Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(src);
             }

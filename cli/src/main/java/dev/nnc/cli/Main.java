@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code nnc} command. Exit codes: 0 ok, 1 user error (bad program, data or file),
- * 2 usage, 3 internal error.
+ * 2 usage, 3 internal error. The subcommands extend {@link NncCommand}, which maps their failures
+ * to these codes, so {@code new CommandLine(new Main()).execute(args)} behaves like {@link #main}.
  */
 @Command(name = "nnc", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Compiles .nn neural-network programs into Java, inspects them, trains them.",
@@ -41,20 +42,21 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            if (e instanceof UserError) {
-                err.println("nnc: " + e.getMessage());
-                return USER_ERROR;
-            }
-            err.println("nnc: internal error: " + e);
-            if (main.debug) e.printStackTrace(err);
-            else err.println("(run again with --debug for the stack trace, and please report it)");
-            return INTERNAL;
-        });
+        // the subcommands report their own failures (NncCommand); this catches the rest (picocli's own)
+        cl.setExecutionExceptionHandler((e, commandLine, parsed) -> internalError(e, main.debug, err));
         int code = cl.execute(args);
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** An nnc bug: one line, the stack trace only with {@code --debug}; exit 3. */
+    static int internalError(Throwable e, boolean debug, PrintWriter err) {
+        err.println("nnc: internal error: " + e);
+        if (debug) e.printStackTrace(err);
+        else err.println("nnc: run again with --debug for the stack trace, and please report it");
+        err.flush();
+        return INTERNAL;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

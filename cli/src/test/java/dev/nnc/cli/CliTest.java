@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The nnc command line, driven in process: exit codes, outputs, files. */
 class CliTest {
@@ -23,11 +24,77 @@ class CliTest {
     record Run(int code, String out, String err) {
     }
 
+    /** Runs nnc the way picocli users do, with captured streams. */
     static Run nnc(String... args) {
+        return run(new CommandLine(new Main()), args);
+    }
+
+    static Run run(CommandLine cl, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
         return new Run(code, out.toString(), err.toString());
+    }
+
+    /** A two-model file: a tiny softmax regression (the one trained) and a wider one. */
+    private static final String TINY = """
+            model Tiny {
+                input  x: f32[N, 784]
+                target y: i32[N]
+                logits = x |> dense(10)
+                output logits
+                loss cross_entropy(logits, y)
+                optimizer sgd(lr = 0.1)
+            }
+
+            model Wider {
+                input  x: f32[N, 784]
+                target y: i32[N]
+                logits = x |> dense(32) |> relu |> dense(10)
+                output logits
+                loss cross_entropy(logits, y)
+                optimizer adam(lr = 1e-3)
+            }
+            """;
+
+    private static final String BAD = "model M {\n    input x: f32[N, 4]\n    h = relu(y)\n    output h\n}\n";
+
+    /** A subcommand with a bug, to see how internal errors are reported. */
+    @CommandLine.Command(name = "boom")
+    static final class Boom extends NncCommand {
+        @Override
+        int execute() {
+            throw new IllegalStateException("kaput");
+        }
+    }
+
+    @Test
+    void helpAndVersionExitWith0() {
+        Run help = nnc("--help");
+        assertEquals(0, help.code());
+        for (String c : new String[] {"compile", "check", "inspect", "train"}) assertTrue(help.out().contains(c), help.out());
+        Run trainHelp = nnc("train", "--help");
+        assertEquals(0, trainHelp.code());
+        assertTrue(trainHelp.out().contains("--epochs=E") && trainHelp.out().contains("(default: 5)"), trainHelp.out());
+        assertFalse(trainHelp.out().contains("--mode="), "train always compiles in train mode");
+        Run version = nnc("--version");
+        assertEquals(0, version.code());
+        assertTrue(version.out().startsWith("nnc "), version.out());
+    }
+
+    @Test
+    void internalErrorsAreOneLineUnlessDebug() {
+        Run r = run(new CommandLine(new Main()).addSubcommand(new Boom()), "boom");
+        assertEquals(3, r.code());
+        assertTrue(r.err().startsWith("nnc: internal error: java.lang.IllegalStateException: kaput\n"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+        for (String[] args : new String[][] {{"--debug", "boom"}, {"boom", "--debug"}}) {
+            Run d = run(new CommandLine(new Main()).addSubcommand(new Boom()), args);
+            assertEquals(3, d.code());
+            assertTrue(d.err().contains("\tat dev.nnc.cli.CliTest$Boom.execute"), d.err());
+        }
     }
 
     @Test
@@ -39,6 +106,10 @@ class CliTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("'bytecode' is not one of"), r.err());
         assertEquals(2, nnc("train", "x.nn", "--epochs", "zero").code());
+        assertEquals(2, nnc("train", "x.nn", "--epochs", "0").code());
+        assertEquals(2, nnc("train", "x.nn", "--mode", "inference").code(), "train has no --mode");
+        assertEquals(2, nnc("compile", "x.nn", "-d", "out", "--dtype", "f16").code());
+        assertEquals(2, nnc("check").code(), "FILE.nn is required");
     }
 
     @Test
@@ -47,6 +118,46 @@ class CliTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("no/such/file.nn: no such file"), r.err());
         assertFalse(r.err().contains("Exception"), r.err());
+        for (String cmd : new String[] {"compile", "inspect", "train"}) {
+            String[] args = switch (cmd) {
+                case "compile" -> new String[] {cmd, "missing.nn", "-d", "out"};
+                case "inspect" -> new String[] {cmd, "missing.nn", "--stage", "ir"};
+                default -> new String[] {cmd, "missing.nn"};
+            };
+            Run m = nnc(args);
+            assertEquals(1, m.code(), cmd);
+            assertEquals("nnc: missing.nn: no such file\n", m.err(), cmd);
+        }
+    }
+
+    @Test
+    void unreadableInputsAreUserErrors(@TempDir Path dir) throws IOException {
+        Run d = nnc("check", dir.toString());
+        assertEquals(1, d.code());
+        assertTrue(d.err().contains(dir + ": is a directory"), d.err());
+        Path binary = dir.resolve("binary.nn");
+        Files.write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 0});
+        Run b = nnc("check", binary.toString());
+        assertEquals(1, b.code());
+        assertTrue(b.err().contains("binary.nn: not UTF-8 text"), b.err());
+    }
+
+    @Test
+    void aBadProgramIsAUserErrorInEveryCommand(@TempDir Path dir) throws IOException {
+        Path bad = dir.resolve("bad.nn");
+        Files.writeString(bad, BAD);
+        String[][] commands = {
+            {"compile", bad.toString(), "-d", dir.resolve("out").toString()},
+            {"inspect", bad.toString(), "--stage", "ir"},
+            {"train", bad.toString(), "--data", dir.toString()},
+        };
+        for (String[] args : commands) {
+            Run r = nnc(args);
+            assertEquals(1, r.code(), args[0] + ": " + r.err());
+            assertTrue(r.err().contains("bad.nn:3:14: error: undefined name 'y'"), args[0] + ": " + r.err());
+            assertTrue(r.out().isEmpty(), args[0] + ": " + r.out());
+        }
+        assertFalse(Files.exists(dir.resolve("out")), "nothing written for a bad program");
     }
 
     @Test
@@ -57,7 +168,7 @@ class CliTest {
             assertTrue(r.out().contains(": ok"));
         }
         Path bad = dir.resolve("bad.nn");
-        Files.writeString(bad, "model M {\n    input x: f32[N, 4]\n    h = relu(y)\n    output h\n}\n");
+        Files.writeString(bad, BAD);
         Run r = nnc("check", bad.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("bad.nn:3:14: error: undefined name 'y'"), r.err());
@@ -76,8 +187,33 @@ class CliTest {
         try (var files = Files.list(java.getParent())) {
             assertEquals(1, files.count(), "no temporary files left behind");
         }
+        assertTrue(r.out().contains("wrote " + java), r.out());
+        assertTrue(r.out().matches("(?s).*compiled .*deep_mlp.nn in \\d+ ms\n"), r.out());
         assertEquals(2, nnc("compile", SAMPLES.resolve("deep_mlp.nn").toString(), "-d", dir.toString(),
                 "--package", "1bad").code());
+        assertEquals(2, nnc("compile", SAMPLES.resolve("deep_mlp.nn").toString(), "-d", dir.toString(),
+                "--package", "demo.class").code(), "a keyword is no package name");
+    }
+
+    @Test
+    void compileHonoursDtypeModeAndDefaultPackage(@TempDir Path dir) throws IOException {
+        Path src = dir.resolve("two.nn");
+        Files.writeString(src, TINY);
+        Path out = dir.resolve("gen");
+        Run r = nnc("compile", src.toString(), "-d", out.toString(), "--dtype", "f64", "--mode", "inference");
+        assertEquals(0, r.code(), r.err());
+        String tiny = Files.readString(out.resolve("Tiny.java"));
+        assertFalse(tiny.startsWith("package"), "no --package: the default package");
+        assertTrue(tiny.contains("double[]"), "f64");
+        assertTrue(Files.exists(out.resolve("Wider.java")));
+        Run again = nnc("compile", src.toString(), "-d", out.toString());
+        assertEquals(0, again.code(), again.err());
+        assertFalse(Files.readString(out.resolve("Tiny.java")).equals(tiny), "rewritten in place");
+        Path blocked = dir.resolve("file");
+        Files.writeString(blocked, "");
+        Run b = nnc("compile", src.toString(), "-d", blocked.toString());
+        assertEquals(1, b.code());
+        assertTrue(b.err().startsWith("nnc: ") && b.err().contains("cannot write"), b.err());
     }
 
     @Test
@@ -120,6 +256,49 @@ class CliTest {
         assertTrue(r.out().matches("(?s).*epoch=2 train_loss=\\d+\\.\\d{4} test_loss=\\d+\\.\\d{4} "
                 + "test_accuracy=\\d\\.\\d{4} samples_per_s=\\d+.*"), r.out());
         assertTrue(Files.size(weights) > 203530 * 4);
+    }
+
+    @Test
+    void trainTrainsTheNamedModelOfATinyFile(@TempDir Path dir) throws IOException {
+        writeIdx(dir, "train", 200, 3);
+        writeIdx(dir, "t10k", 50, 4);
+        Path src = dir.resolve("two.nn");
+        Files.writeString(src, TINY);
+        Run first = nnc("train", src.toString(), "--data", dir.toString(), "--epochs", "1", "--batch", "50",
+                "--threads", "2", "--seed", "7");
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.out().startsWith("model Tiny compiled in "), first.out());
+        assertTrue(first.out().contains("(f32, 7850 parameter values)"), first.out());
+        assertTrue(first.out().contains("data: "), first.out());
+        assertTrue(first.out().contains("epoch=1 train_loss="), first.out());
+        assertFalse(first.out().contains("epoch=2"), first.out());
+        assertTrue(first.err().contains("epoch 1/1"), "progress bar on stderr: " + first.err());
+        Run wider = nnc("train", src.toString(), "--model", "Wider", "--data", dir.toString(), "--epochs", "1",
+                "--no-progress", "--dtype", "f64");
+        assertEquals(0, wider.code(), wider.err());
+        assertTrue(wider.out().startsWith("model Wider compiled in "), wider.out());
+        assertTrue(wider.out().contains("(f64, "), wider.out());
+        assertEquals("", wider.err(), "--no-progress");
+        Run none = nnc("train", src.toString(), "--model", "Nope", "--data", dir.toString());
+        assertEquals(1, none.code());
+        assertTrue(none.err().contains("has no model 'Nope'; it has: Tiny, Wider"), none.err());
+        try (var files = Files.list(dir)) {
+            assertEquals(5, files.count(), "train writes nothing but --save");
+        }
+    }
+
+    @Test
+    void trainChecksSaveAndDataPathsBeforeTraining(@TempDir Path dir) throws IOException {
+        Path src = dir.resolve("two.nn");
+        Files.writeString(src, TINY);
+        Run save = nnc("train", src.toString(), "--save", dir.resolve("no/such/w.safetensors").toString());
+        assertEquals(1, save.code());
+        assertTrue(save.err().contains("does not exist"), save.err());
+        assertTrue(save.out().isEmpty(), "refused before compiling: " + save.out());
+        Run data = nnc("train", src.toString(), "--data", dir.resolve("nowhere").toString());
+        assertEquals(1, data.code());
+        assertTrue(data.err().contains("nowhere: no such directory"), data.err());
+        assertTrue(data.out().isEmpty(), data.out());
     }
 
     @Test
