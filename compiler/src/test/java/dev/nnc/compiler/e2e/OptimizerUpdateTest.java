@@ -38,6 +38,12 @@ class OptimizerUpdateTest {
         return out;
     }
 
+    /** The gradient the update applies: the data gradient plus l2 · w for weights (rank ≥ 2) only. */
+    private static double effectiveGradient(TensorInfo p, Map<String, double[]> g, Map<String, double[]> w, int i) {
+        boolean weight = p.shape().length >= 2;
+        return g.get(p.name())[i] + (weight ? 0.05 * w.get(p.name())[i] : 0);
+    }
+
     @Test
     void sgdAppliesL2ToWeightsOnly() {
         CompiledModel m = model("sgd(lr = 0.1)");
@@ -47,10 +53,9 @@ class OptimizerUpdateTest {
         Map<String, double[]> g = params(m, true);
         m.trainStep(b);
         for (TensorInfo p : m.parameters()) {
-            boolean weight = p.shape().length >= 2;
             double[] now = m.parameter(p.name());
             for (int i = 0; i < now.length; i++) {
-                double expected = w.get(p.name())[i] - 0.1 * (g.get(p.name())[i] + (weight ? 0.05 * w.get(p.name())[i] : 0));
+                double expected = w.get(p.name())[i] - 0.1 * effectiveGradient(p, g, w, i);
                 assertEquals(expected, now[i], 1e-12, p.name() + "[" + i + "]");
             }
         }
@@ -65,10 +70,9 @@ class OptimizerUpdateTest {
         Map<String, double[]> g = params(m, true);
         m.trainStep(b); // first step: m = (1-b1) g, v = (1-b2) g², bias-corrected to g and g²
         for (TensorInfo p : m.parameters()) {
-            boolean weight = p.shape().length >= 2;
             double[] now = m.parameter(p.name());
             for (int i = 0; i < now.length; i++) {
-                double gi = g.get(p.name())[i] + (weight ? 0.05 * w.get(p.name())[i] : 0);
+                double gi = effectiveGradient(p, g, w, i);
                 double mHat = (1 - 0.8) * gi / (1 - 0.8);
                 double vHat = (1 - 0.9) * gi * gi / (1 - 0.9);
                 double expected = w.get(p.name())[i] - 0.01 * mHat / (Math.sqrt(vHat) + 1e-6);
@@ -88,11 +92,10 @@ class OptimizerUpdateTest {
             Map<String, double[]> g = params(m, true);
             m.trainStep(b);
             for (TensorInfo p : m.parameters()) {
-                boolean weight = p.shape().length >= 2;
                 double[] v = velocity.computeIfAbsent(p.name(), k -> new double[w.get(k).length]);
                 double[] now = m.parameter(p.name());
                 for (int i = 0; i < now.length; i++) {
-                    double gi = g.get(p.name())[i] + (weight ? 0.05 * w.get(p.name())[i] : 0);
+                    double gi = effectiveGradient(p, g, w, i);
                     v[i] = 0.5 * v[i] + gi;
                     assertEquals(w.get(p.name())[i] - 0.1 * (gi + 0.5 * v[i]), now[i], 1e-12, p.name() + "[" + i + "]");
                 }
