@@ -34,7 +34,7 @@ final class Gradients {
     static {
         rule(Op.NEG, (b, y, g) -> new Node[] {b.unary(Op.NEG, g)});                                 // -g
         rule(Op.COPY, (b, y, g) -> new Node[] {g});                                                 // g
-        rule(Op.RELU, (b, y, g) -> new Node[] {b.binary(Op.MUL, g, b.unary(Op.STEP, y.input(0)))}); // g·[x>0]
+        rule(Op.RELU, (b, y, g) -> new Node[] {b.binary(Op.MUL, g, b.unary(Op.STEP, y))});         // g·[y>0]
         rule(Op.LEAKY_RELU, (b, y, g) ->                                                            // g·(x>0 ? 1 : α)
                 new Node[] {b.binary(Op.MUL, g, b.unary(Op.LEAKY_STEP, y.input(0), y.attrs().value()))});
         rule(Op.SIGMOID, (b, y, g) ->                                                               // g·y·(1-y)

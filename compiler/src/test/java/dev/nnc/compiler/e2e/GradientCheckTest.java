@@ -45,6 +45,10 @@ class GradientCheckTest {
                 op("matmul_params", "h = x @ (w @ v)", "loss mse(h, y)", regression.replace("U]", "U]") ),
                 op("dense_block", "h = x |> dense(5) |> tanh |> dense(U)", "loss mse(h, y)", regression),
                 op("dropout", "h = dropout(x @ w + b, 0.5)", "loss mse(h, y)", regression),
+                // dropout over a relu read nowhere else is differentiated as one (dz = dh·s·[h>0]);
+                // the second program reads the relu twice, so the rule must not apply there
+                op("relu_dropout", "h = dropout(relu(x @ w + b), 0.5)", "loss mse(h, y)", regression),
+                op("relu_dropout_shared", "r = relu(x @ w + b)\n    h = dropout(r, 0.5) + r", "loss mse(h, y)", regression),
                 op("cross_entropy", "h = x @ w + b", "loss cross_entropy(h, y)", labels),
                 op("cross_entropy_probs", "h = x @ w + b", "loss cross_entropy(h, softmax(y))", regression),
                 op("binary_cross_entropy", "h = sigmoid(x @ w + b)", "loss binary_cross_entropy(h, y)", regression),

@@ -71,4 +71,27 @@ class CseAndDceTest {
         assertTrue(plan.predict().kernels().stream().flatMap(k -> k.ops().stream())
                 .noneMatch(n -> n.op() == Op.CROSS_ENTROPY), "predict computes no loss");
     }
+
+    @Test
+    void reluThenDropoutKeepsNeitherThePreActivationNorTheMask() {
+        String program = """
+                model M {
+                    input x: f32[N, 4]
+                    target y: i32[N]
+                    h = x |> dense(8) |> relu |> dropout(0.2)
+                    logits = dense(h, 3)
+                    output logits
+                    loss cross_entropy(logits, y)
+                }
+                """;
+        ModelIr m = Nnc.lower(new SourceFile("m.nn", program), CompileOptions.defaults()).getFirst();
+        ModelPlan plan = new ModelPlan(m, new ModelPlan.Options(true, true, true));
+        List<Node> stored = plan.train().forward().stream().flatMap(k -> k.outputs().stream()).toList();
+        // backward reads h (also the classifier's weight-gradient operand) and the logits; the mask is
+        // drawn once in the forward kernel and never written, the pre-activation never either
+        assertTrue(stored.stream().noneMatch(n -> n.op() == Op.DROPOUT_MASK || n.op() == Op.ADD && n.label() == null
+                || n.op() == Op.RELU), stored.toString());
+        assertTrue(plan.train().forward().stream().flatMap(k -> k.ops().stream())
+                .anyMatch(n -> n.op() == Op.DROPOUT_MASK), "the mask is still applied");
+    }
 }
