@@ -54,6 +54,12 @@ public final class Templates {
         return render(path, load(path, true), vars);
     }
 
+    /** Any other template file of the backend, by its full name ({@code adam.steps}), rendered. */
+    public String file(String name, Map<String, String> vars) {
+        String path = backend + "/" + name;
+        return render(path, load(path, true), vars);
+    }
+
     private Properties scalarTable() {
         Properties p = new Properties();
         try {

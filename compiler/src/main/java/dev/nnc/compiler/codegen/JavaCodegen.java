@@ -124,7 +124,11 @@ public final class JavaCodegen {
         }
         if (trainable) {
             cls.addMethod(trainingMethod());
-            cls.addMethod(updateMethod());
+            if (options.fuse()) {
+                cls.addMethod(updateMethod());
+            } else {
+                unfusedUpdateMethods().forEach(cls::addMethod);
+            }
         }
         kernels.forEach(cls::addMethod);
         JavaFile file = JavaFile.builder(options.packageName(), cls.build())
@@ -272,7 +276,8 @@ public final class JavaCodegen {
         return candidate;
     }
 
-    private static final Set<String> RESERVED = Set.of("params", "grads", "state", "arena", "fixed", "n", "steps",
+    private static final Set<String> RESERVED = Set.of("params", "grads", "state", "scratch", "gg", "ggOff",
+            "from", "len", "l2", "updateTensor", "arena", "fixed", "n", "steps",
             "seed", "maxBatch", "rng", "batch", "update", "backward", "name", "load", "int", "float", "double",
             "long", "new", "class", "return", "for", "if", "else", "this", "default", "case", "switch", "out",
             // locals of the loop skeletons
@@ -392,6 +397,12 @@ public final class JavaCodegen {
                 .initializer(ps.add(")").build()).build());
         cls.addField(FieldSpec.builder(TypeName.INT, "PARAM_COUNT", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .addJavadoc("Values in the flat parameter buffer.\n").initializer("$L", paramCount).build());
+        if (trainable && !options.fuse()) {
+            int largest = m.params().stream().mapToInt(p -> p.node().shape().staticSize()).max().orElse(0);
+            cls.addField(FieldSpec.builder(TypeName.INT, "LARGEST_PARAM", Modifier.PRIVATE, Modifier.STATIC,
+                    Modifier.FINAL).addJavadoc("Values in the largest parameter tensor.\n").initializer("$L", largest)
+                    .build());
+        }
         cls.addField(FieldSpec.builder(TypeName.INT, "ARENA_PER_ROW", Modifier.PRIVATE, Modifier.STATIC,
                 Modifier.FINAL).addJavadoc("Activation values per batch row.\n").initializer("$L", arenaPerRow).build());
         cls.addField(FieldSpec.builder(TypeName.INT, "FIXED_SIZE", Modifier.PRIVATE, Modifier.STATIC,
@@ -424,6 +435,12 @@ public final class JavaCodegen {
             cls.addField(FieldSpec.builder(arrayType, "state", Modifier.PRIVATE, Modifier.FINAL)
                     .addJavadoc("Optimizer state ($L value(s) per parameter).\n", slots)
                     .initializer(slots == 1 ? "new $T[PARAM_COUNT]" : "new $T[2 * PARAM_COUNT]", t).build());
+        }
+        if (trainable && !options.fuse()) {
+            cls.addField(FieldSpec.builder(arrayType, "scratch", Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("Temporaries of the unfused update: $L slots of LARGEST_PARAM values.\n",
+                            updateSteps().scratchSlots())
+                    .initializer("new $T[$L * LARGEST_PARAM]", t, updateSteps().scratchSlots()).build());
         }
         cls.addField(FieldSpec.builder(arrayType, "arena", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Activations that scale with the batch: ARENA_PER_ROW * maxBatch values.\n").build());
@@ -1089,20 +1106,10 @@ public final class JavaCodegen {
      */
     private MethodSpec updateMethod() {
         ModelIr.Optimizer opt = m.optimizer();
-        Map<String, String> vars = baseVars();
-        vars.put("lr", lit(opt.arg("lr")));
-        String template;
-        if (opt.kind().equals("adam")) {
-            template = "adam";
-            vars.put("beta1", lit(opt.arg("beta1")));
-            vars.put("beta2", lit(opt.arg("beta2")));
-            vars.put("eps", lit(opt.arg("eps")));
-        } else if (opt.arg("momentum") > 0) {
-            template = "sgd_momentum";
-            vars.put("momentum", lit(opt.arg("momentum")));
+        Map<String, String> vars = optimizerVars();
+        String template = UpdateSteps.templateOf(opt);
+        if (template.equals("sgd_momentum")) {
             vars.put("direction", opt.arg("nesterov") > 0 ? "(g + " + lit(opt.arg("momentum")) + " * v)" : "v");
-        } else {
-            template = "sgd";
         }
         boolean l2 = opt.l2() > 0 && m.params().stream().anyMatch(ModelIr.Param::weight);
         MethodSpec.Builder b = MethodSpec.methodBuilder("update").addModifiers(Modifier.PRIVATE)
@@ -1128,6 +1135,78 @@ public final class JavaCodegen {
         b.addCode("$L", templates.skeleton(template, vars));
         b.endControlFlow();
         return b.build();
+    }
+
+    /** The optimizer's hyper-parameters as template variables. */
+    private Map<String, String> optimizerVars() {
+        ModelIr.Optimizer opt = m.optimizer();
+        Map<String, String> vars = baseVars();
+        vars.put("lr", lit(opt.arg("lr")));
+        vars.put("l2", "l2");
+        for (String name : List.of("beta1", "beta2", "eps", "momentum")) {
+            if (opt.args().containsKey(name)) vars.put(name, lit(opt.arg(name)));
+        }
+        return vars;
+    }
+
+    UpdateSteps updateSteps() {
+        return UpdateSteps.of(templates, m.optimizer(), optimizerVars());
+    }
+
+    /**
+     * The unfused baseline of the update ({@code --no-fuse}): per parameter tensor, one loop per
+     * operation of {@code jvm/OPTIMIZER.steps}, temporaries in {@code scratch}.
+     */
+    private List<MethodSpec> unfusedUpdateMethods() {
+        ModelIr.Optimizer opt = m.optimizer();
+        UpdateSteps steps = updateSteps();
+        MethodSpec.Builder update = MethodSpec.methodBuilder("update").addModifiers(Modifier.PRIVATE)
+                .addJavadoc("$L update, unfused (--no-fuse): each parameter tensor in turn, one loop per operation.\n",
+                        opt.kind());
+        for (ModelIr.Param p : m.params()) {
+            boolean l2 = opt.l2() > 0 && p.weight();
+            update.addStatement("updateTensor($L, $L, $L) /* $L */", paramOffsets.get(p),
+                    p.node().shape().staticSize(), lit(l2 ? opt.l2() : 0), p.name());
+        }
+        MethodSpec.Builder one = MethodSpec.methodBuilder("updateTensor").addModifiers(Modifier.PRIVATE)
+                .addJavadoc("$L on the parameters [from, from + len), one loop per operation.\n", opt.kind())
+                .addParameter(TypeName.INT, "from").addParameter(TypeName.INT, "len").addParameter(t, "l2");
+        one.addStatement("int count = PARAM_COUNT");
+        if (UpdateSteps.templateOf(opt).equals("adam")) {
+            one.addStatement("long t = steps + 1");
+            one.addCode("$L", templates.skeleton("adam_bias_correction", optimizerVars()));
+        }
+        one.addStatement("$T gg = l2 != 0 ? scratch : grads", arrayType);
+        one.addStatement("int ggOff = l2 != 0 ? $L * LARGEST_PARAM : from", steps.ggSlot());
+        boolean guarded = false;
+        for (UpdateSteps.Step st : steps.steps()) {
+            if (st.when().equals("l2") != guarded) {
+                if (guarded) one.endControlFlow(); else one.beginControlFlow("if (l2 != 0)");
+                guarded = !guarded;
+            }
+            if (!st.when().isEmpty() && !st.when().equals("l2") && !st.runs(false, steps.nesterov())) continue;
+            one.beginControlFlow("for (int i = 0; i < len; i++)");
+            one.addStatement("$L = $L", element(st.target(), steps), arrays(st.expression(), steps));
+            one.endControlFlow();
+        }
+        if (guarded) one.endControlFlow();
+        return List.of(update.build(), one.build());
+    }
+
+    /** An update step's expression with every array name replaced by its element. */
+    private static String arrays(String expression, UpdateSteps steps) {
+        return UpdateSteps.ARRAY.matcher(expression).replaceAll(r -> element(r.group(1), steps));
+    }
+
+    private static String element(String array, UpdateSteps steps) {
+        return switch (array) {
+            case "p" -> "params[from + i]";
+            case "g" -> "grads[from + i]";
+            case "s0" -> "state[from + i]";
+            case "s1" -> "state[count + from + i]";
+            case "gg" -> "gg[ggOff + i]";
+            default -> "scratch[" + (array.charAt(1) - '0') + " * LARGEST_PARAM + i]";
+        };
     }
 
     /** Runs of parameters with the same l2 strength: their end offsets and strengths. */

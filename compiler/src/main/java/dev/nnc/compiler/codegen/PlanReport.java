@@ -46,7 +46,7 @@ public final class PlanReport {
 
     /** The numbers the README reports for one model and mode. */
     public record Figures(int kernels, int unfusedKernels, long arenaBytes, long naiveBytes, long peakLiveBytes,
-            long bytesMoved, long unfusedBytesMoved, long flops) {
+            long bytesMoved, long unfusedBytesMoved, long flops, long updateBytes, long unfusedUpdateBytes) {
         public double kernelRatio() {
             return (double) kernels / unfusedKernels;
         }
@@ -62,17 +62,46 @@ public final class PlanReport {
         public double bytesRatio() {
             return (double) bytesMoved / unfusedBytesMoved;
         }
+
+        /** The same ratio without the optimizer update: forward and backward kernels only. */
+        public double passBytesRatio() {
+            return (double) (bytesMoved - updateBytes) / (unfusedBytesMoved - unfusedUpdateBytes);
+        }
+
+        /** Bytes moved by the update, fused (one loop) / unfused (one loop per operation and tensor). */
+        public double updateBytesRatio() {
+            return unfusedUpdateBytes == 0 ? Double.NaN : (double) updateBytes / unfusedUpdateBytes;
+        }
     }
 
     public Figures figures() {
         ModelPlan.Entry e = entry(plan);
         ModelPlan.Entry u = entry(baseline);
-        int update = training ? 1 : 0;
-        int unfusedUpdate = training ? model.params().size() : 0;
-        long updateBytes = training ? updateBytes() : 0;
+        boolean fused = plan.options().fuse(); // without fusion the model's own update is the unfused one
+        int unfusedUpdate = training ? unfusedUpdateLoops() : 0;
+        int update = training ? (fused ? 1 : unfusedUpdate) : 0;
+        long unfusedUpdateBytes = training ? unfusedUpdateBytes() : 0;
+        long updateBytes = training ? (fused ? updateBytes() : unfusedUpdateBytes) : 0;
         return new Figures(e.kernels().size() + update, u.kernels().size() + unfusedUpdate,
-                arena(e), arena(u), peak(e), moved(e) + updateBytes, moved(u) + updateBytes,
-                e.kernels().stream().mapToLong(k -> k.flops(batch)).sum());
+                arena(e), arena(u), peak(e), moved(e) + updateBytes, moved(u) + unfusedUpdateBytes,
+                e.kernels().stream().mapToLong(k -> k.flops(batch)).sum(), updateBytes, unfusedUpdateBytes);
+    }
+
+    private boolean l2(ModelIr.Param p) {
+        return model.optimizer().l2() > 0 && p.weight();
+    }
+
+    /** Loops of the unfused update: one per operation of the optimizer's steps and parameter tensor. */
+    private int unfusedUpdateLoops() {
+        UpdateSteps steps = gen.updateSteps();
+        return model.params().stream().mapToInt(p -> steps.forTensor(l2(p)).size()).sum();
+    }
+
+    /** Each unfused loop reads its operands and writes its target, over one tensor. */
+    private long unfusedUpdateBytes() {
+        UpdateSteps steps = gen.updateSteps();
+        return model.params().stream()
+                .mapToLong(p -> steps.elementsMoved(p.node().shape().staticSize(), l2(p))).sum() * elementBytes;
     }
 
     /** Parameters, gradients and optimizer state read and written once by the update loop. */
@@ -124,9 +153,11 @@ public final class PlanReport {
         Figures f = figures();
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "model %s, %s, batch %d: %d kernels (unfused: %d, ratio %.2f), "
-                + "%.1f MFLOP, %.2f MB moved (unfused: %.2f MB, ratio %.2f)%n", model.name(),
+                + "%.1f MFLOP, %.2f MB moved (unfused: %.2f MB, ratio %.2f%s)%n", model.name(),
                 training ? "training step" : "predict", batch, f.kernels(), f.unfusedKernels(), f.kernelRatio(),
-                f.flops() / 1e6, f.bytesMoved() / 1e6, f.unfusedBytesMoved() / 1e6, f.bytesRatio()));
+                f.flops() / 1e6, f.bytesMoved() / 1e6, f.unfusedBytesMoved() / 1e6, f.bytesRatio(),
+                training ? String.format(Locale.ROOT, "; forward and backward %.2f, update %.2f", f.passBytesRatio(),
+                        f.updateBytesRatio()) : ""));
         int i = 0;
         for (Kernel k : e.kernels()) {
             if (training && i == e.backwardStart()) sb.append("-- backward --\n");
@@ -136,10 +167,15 @@ public final class PlanReport {
                     k.lines(), tensors(k.inputs()), tensors(k.outputs()), k.flops(batch) / 1e6,
                     k.bytes(batch, elementBytes) / 1024.0));
         }
-        if (training) {
-            sb.append(String.format(Locale.ROOT, "%3d %-28s %s over all %d parameter values (unfused: one loop "
-                    + "per parameter tensor, %d)%n", i, "update", model.optimizer().kind(),
-                    model.params().stream().mapToInt(p -> p.node().shape().staticSize()).sum(), model.params().size()));
+        int values = model.params().stream().mapToInt(p -> p.node().shape().staticSize()).sum();
+        if (training && plan.options().fuse()) {
+            sb.append(String.format(Locale.ROOT, "%3d %-28s %s over all %d parameter values, %.1f KB (unfused: %d loops,"
+                    + " one per operation and parameter tensor, %.1f KB)%n", i, "update", model.optimizer().kind(),
+                    values, f.updateBytes() / 1024.0, unfusedUpdateLoops(), f.unfusedUpdateBytes() / 1024.0));
+        } else if (training) {
+            sb.append(String.format(Locale.ROOT, "%3d %-28s %s over %d parameter values, unfused: %d loops, one per "
+                    + "operation and parameter tensor, %.1f KB%n", i, "update", model.optimizer().kind(), values,
+                    unfusedUpdateLoops(), f.unfusedUpdateBytes() / 1024.0));
         }
         return sb.toString();
     }
@@ -165,6 +201,8 @@ public final class PlanReport {
         sb.append("  \"unfused_kernel_count\": ").append(f.unfusedKernels()).append(",\n");
         sb.append("  \"bytes_moved\": ").append(f.bytesMoved()).append(",\n");
         sb.append("  \"unfused_bytes_moved\": ").append(f.unfusedBytesMoved()).append(",\n");
+        sb.append("  \"update_bytes_moved\": ").append(f.updateBytes()).append(",\n");
+        sb.append("  \"unfused_update_bytes_moved\": ").append(f.unfusedUpdateBytes()).append(",\n");
         sb.append("  \"flops\": ").append(f.flops()).append(",\n");
         sb.append("  \"kernels\": [");
         int i = 0;

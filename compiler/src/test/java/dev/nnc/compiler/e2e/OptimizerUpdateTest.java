@@ -11,8 +11,13 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
-/** The fused update loop against the optimizers' formulas, l2 on weights only (f64). */
+/**
+ * The fused update loop against the optimizers' formulas, l2 on weights only (f64); the unfused
+ * update ({@code --no-fuse}: one loop per operation, jvm/*.steps) against the fused one.
+ */
 class OptimizerUpdateTest {
     private static final String NET = """
             model U {
@@ -99,6 +104,31 @@ class OptimizerUpdateTest {
                     v[i] = 0.5 * v[i] + gi;
                     assertEquals(w.get(p.name())[i] - 0.1 * (gi + 0.5 * v[i]), now[i], 1e-12, p.name() + "[" + i + "]");
                 }
+            }
+        }
+    }
+
+    /** Same arithmetic in the same order: the unfused update must give bit-identical parameters. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = ';', value = {
+        "sgd(lr = 0.1); F32", "sgd(lr = 0.1, momentum = 0.9); F32", "sgd(lr = 0.1, momentum = 0.9, nesterov = true); F64",
+        "adam(lr = 0.01); F32", "adam(lr = 0.01); F64"})
+    void unfusedUpdateEqualsFusedUpdate(String optimizer, CompileOptions.Precision dtype) {
+        CompileOptions o = CompileOptions.defaults().withDtype(dtype);
+        String program = NET.replace("OPT", optimizer);
+        CompiledModel fused = Models.model("u.nn", program, o, 6, 5);
+        CompiledModel unfused = Models.model("u.nn", program, o.withFuse(false), 6, 5);
+        Random rnd = new Random(3);
+        for (int step = 0; step < 4; step++) {
+            Batch b = GradientCheckTest.randomBatch(fused, 6, rnd);
+            fused.trainStep(b);
+            unfused.trainStep(b);
+        }
+        for (TensorInfo p : fused.parameters()) {
+            double[] a = fused.parameter(p.name());
+            double[] u = unfused.parameter(p.name());
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(a[i], u[i], 0.0, p.name() + "[" + i + "]");
             }
         }
     }
