@@ -18,6 +18,10 @@ public final class Figures {
     private Figures() {
     }
 
+    private static String mb(long fused, long unfused) {
+        return String.format(Locale.ROOT, "%.2f / %.2f MB = %.2f", fused / 1e6, unfused / 1e6, (double) fused / unfused);
+    }
+
     public static void main(String[] args) throws IOException {
         if (args.length == 0) {
             System.err.println("usage: Figures FILE.nn...");
@@ -25,8 +29,8 @@ public final class Figures {
         }
         int batch = Integer.getInteger("batch", 128);
         System.out.println("| model | mode | kernels fused / unfused | arena / naive | arena / peak live "
-                + "| bytes moved fused / unfused |");
-        System.out.println("|---|---|---|---|---|---|");
+                + "| bytes moved fused / unfused | of which forward + backward | of which update |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
         for (String a : args) {
             SourceFile src = SourceFile.read(Path.of(a));
             for (CompileOptions.Mode mode : CompileOptions.Mode.values()) {
@@ -34,10 +38,12 @@ public final class Figures {
                 for (ModelIr m : Nnc.lower(src, o)) {
                     PlanReport.Figures f = new PlanReport(m, src, o, Nnc.version(), batch).figures();
                     System.out.println(String.format(Locale.ROOT,
-                            "| %s | %s | %d / %d = %.2f | %,d / %,d B = %.3f | %.3f | %.2f / %.2f MB = %.2f |",
+                            "| %s | %s | %d / %d = %.2f | %,d / %,d B = %.3f | %.3f | %.2f / %.2f MB = %.2f | %s | %s |",
                             m.name(), mode.name().toLowerCase(Locale.ROOT), f.kernels(), f.unfusedKernels(),
                             f.kernelRatio(), f.arenaBytes(), f.naiveBytes(), f.arenaRatio(), f.peakRatio(),
-                            f.bytesMoved() / 1e6, f.unfusedBytesMoved() / 1e6, f.bytesRatio()));
+                            f.bytesMoved() / 1e6, f.unfusedBytesMoved() / 1e6, f.bytesRatio(),
+                            mb(f.bytesMoved() - f.updateBytes(), f.unfusedBytesMoved() - f.unfusedUpdateBytes()),
+                            f.unfusedUpdateBytes() == 0 ? "—" : mb(f.updateBytes(), f.unfusedUpdateBytes())));
                 }
             }
         }
