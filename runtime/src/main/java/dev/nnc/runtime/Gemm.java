@@ -43,6 +43,19 @@ public final class Gemm {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    /**
+     * Work fused into a product's epilogue: called once per finished block of C (rows
+     * {@code [i0, i1)}, columns {@code [j0, j1)}, all of k summed), by the thread that computed the
+     * block, right after it did, so the block is still in its cache. Blocks never overlap and
+     * together cover C; several run at the same time on different threads, so an epilogue writes
+     * only inside its block, or, when the product was asked for {@code wholeColumns}, into
+     * per-column sums (every block then spans all rows).
+     */
+    @FunctionalInterface
+    public interface Epilogue {
+        void block(int i0, int i1, int j0, int j1);
+    }
+
     private Gemm() {
     }
 
@@ -68,6 +81,19 @@ public final class Gemm {
      */
     public static void matmul(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,
                               float[] c, int cOff, int m, int n, int k, boolean accumulate) {
+        matmul(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, accumulate, null, false);
+    }
+
+    /**
+     * The product, then {@code epilogue} over each finished block of C, on the thread that computed
+     * the block while it is still in cache (see {@link Epilogue}).
+     *
+     * @param epilogue     run once per block of C; null for none
+     * @param wholeColumns every block spans all rows of C (the epilogue sums down columns)
+     */
+    public static void matmul(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,
+                              float[] c, int cOff, int m, int n, int k, boolean accumulate,
+                              Epilogue epilogue, boolean wholeColumns) {
         checkArgs(a.length, aOff, b.length, bOff, c.length, cOff, m, n, k);
         if (m == 0 || n == 0) {
             return;
@@ -76,15 +102,23 @@ public final class Gemm {
             if (!accumulate) {
                 Arrays.fill(c, cOff, cOff + m * n, 0f);
             }
+            if (epilogue != null) {
+                epilogue.block(0, m, 0, n);
+            }
             return;
         }
         if ((long) m * n * k < PARALLEL_WORK || Parallel.threads() == 1) {
             blockF32(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, accumulate, 0, m, 0, n, SCRATCH.get());
+            if (epilogue != null) {
+                epilogue.block(0, m, 0, n);
+            }
             return;
         }
         Task task = Task.acquire();
         try {
             task.f32(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, accumulate);
+            task.epilogue = epilogue;
+            task.wholeColumns = wholeColumns;
             task.runSplit();
         } finally {
             task.release();
@@ -258,6 +292,19 @@ public final class Gemm {
      */
     public static void matmul(double[] a, int aOff, boolean transA, double[] b, int bOff, boolean transB,
                               double[] c, int cOff, int m, int n, int k, boolean accumulate) {
+        matmul(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, accumulate, null, false);
+    }
+
+    /**
+     * The product, then {@code epilogue} over each finished block of C, on the thread that computed
+     * the block while it is still in cache (see {@link Epilogue}).
+     *
+     * @param epilogue     run once per block of C; null for none
+     * @param wholeColumns every block spans all rows of C (the epilogue sums down columns)
+     */
+    public static void matmul(double[] a, int aOff, boolean transA, double[] b, int bOff, boolean transB,
+                              double[] c, int cOff, int m, int n, int k, boolean accumulate,
+                              Epilogue epilogue, boolean wholeColumns) {
         checkArgs(a.length, aOff, b.length, bOff, c.length, cOff, m, n, k);
         if (m == 0 || n == 0) {
             return;
@@ -266,15 +313,23 @@ public final class Gemm {
             if (!accumulate) {
                 Arrays.fill(c, cOff, cOff + m * n, 0.0);
             }
+            if (epilogue != null) {
+                epilogue.block(0, m, 0, n);
+            }
             return;
         }
         if ((long) m * n * k < PARALLEL_WORK || Parallel.threads() == 1) {
             blockF64(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, accumulate, 0, m, 0, n, SCRATCH.get());
+            if (epilogue != null) {
+                epilogue.block(0, m, 0, n);
+            }
             return;
         }
         Task task = Task.acquire();
         try {
             task.f64(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, accumulate);
+            task.epilogue = epilogue;
+            task.wholeColumns = wholeColumns;
             task.runSplit();
         } finally {
             task.release();
@@ -489,6 +544,8 @@ public final class Gemm {
         private boolean transB;
         private boolean accumulate;
         private boolean byRows;
+        private Epilogue epilogue;
+        private boolean wholeColumns;
 
         static Task acquire() {
             Task t = LOCAL.get();
@@ -502,6 +559,8 @@ public final class Gemm {
         void release() {
             af = bf = cf = null;
             ad = bd = cd = null;
+            epilogue = null;
+            wholeColumns = false;
             inUse = false;
         }
 
@@ -551,6 +610,9 @@ public final class Gemm {
             // a transposed B is copied per panel: splitting by columns gives each thread its own
             // panels instead of every thread copying all of B
             byRows = transB ? colChunks < Math.min(rowChunks, threads) : rowChunks >= Math.min(colChunks, threads);
+            if (wholeColumns) {
+                byRows = false;
+            }
             if (byRows) {
                 Parallel.forRange(rowUnits, (int) Math.min(rowGrain, Integer.MAX_VALUE), this);
             } else {
@@ -580,6 +642,9 @@ public final class Gemm {
                 blockF64(ad, aOff, transA, bd, bOff, transB, cd, cOff, m, n, k, accumulate, i0, i1, j0, j1, s);
             } else {
                 blockF32(af, aOff, transA, bf, bOff, transB, cf, cOff, m, n, k, accumulate, i0, i1, j0, j1, s);
+            }
+            if (epilogue != null) {
+                epilogue.block(i0, i1, j0, j1);
             }
         }
     }

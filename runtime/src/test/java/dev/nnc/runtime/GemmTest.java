@@ -188,4 +188,49 @@ class GemmTest {
                 .replace("0f)", "0.0)").replace("single precision", "double precision");
         assertEquals(derived, f64);
     }
+
+    /**
+     * The epilogue sees every element of C exactly once, after the element is final, from the
+     * thread that computed it; with wholeColumns every block spans all rows.
+     */
+    @Test
+    void epilogueCoversEveryFinishedBlockOnce() {
+        Random r = new Random(11);
+        for (int threads : new int[] {1, 2, 4}) {
+            Parallel.setThreads(threads);
+            for (int[] mnk : new int[][] {{3, 5, 4}, {130, 256, 784}, {128, 256, 10}, {784, 256, 128}, {64, 64, 0}}) {
+                int m = mnk[0], n = mnk[1], k = mnk[2];
+                for (boolean transB : new boolean[] {false, true}) {
+                    for (boolean whole : new boolean[] {false, true}) {
+                        float[] a = new float[m * k];
+                        float[] b = new float[k * n];
+                        for (int i = 0; i < a.length; i++) a[i] = r.nextFloat() - 0.5f;
+                        for (int i = 0; i < b.length; i++) b[i] = r.nextFloat() - 0.5f;
+                        float[] expected = new float[m * n];
+                        Gemm.matmul(a, 0, false, b, 0, transB, expected, 0, m, n, k, false);
+                        float[] c = new float[m * n];
+                        float[] seen = new float[m * n];
+                        int[] visits = new int[m * n];
+                        String where = threads + " threads, " + m + "x" + n + "x" + k + " transB " + transB
+                                + " whole " + whole;
+                        Gemm.matmul(a, 0, false, b, 0, transB, c, 0, m, n, k, false, (i0, i1, j0, j1) -> {
+                            if (whole && (i0 != 0 || i1 != m)) fail("a block of some rows only: " + where);
+                            for (int i = i0; i < i1; i++) {
+                                for (int j = j0; j < j1; j++) {
+                                    synchronized (visits) {
+                                        visits[i * n + j]++;
+                                    }
+                                    seen[i * n + j] = c[i * n + j];
+                                }
+                            }
+                        }, whole);
+                        for (int i = 0; i < m * n; i++) {
+                            assertEquals(1, visits[i], "element " + i + " visited, " + where);
+                            assertEquals(expected[i], seen[i], 0f, "element " + i + " final when seen, " + where);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
