@@ -7,6 +7,7 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
@@ -74,6 +75,9 @@ public final class JavaCodegen {
     private final Map<String, String> kernelByText = new HashMap<>();
     private final Map<Kernel, String> methodOf = new HashMap<>();
     private final List<MethodSpec> kernels = new ArrayList<>();
+    /** Products with a tile epilogue: one class each, and the model's instance of it. */
+    private final List<TypeSpec> tileClasses = new ArrayList<>();
+    private final List<FieldSpec> tileFields = new ArrayList<>();
     private final List<FieldSpec> offsetFields = new ArrayList<>();
     private final CodeBlock.Builder offsetInit = CodeBlock.builder();
     private final List<Node> perBatchConsts = new ArrayList<>();
@@ -131,6 +135,8 @@ public final class JavaCodegen {
             }
         }
         kernels.forEach(cls::addMethod);
+        tileFields.forEach(cls::addField);
+        tileClasses.forEach(cls::addType);
         JavaFile file = JavaFile.builder(options.packageName(), cls.build())
                 .skipJavaLangImports(true).indent("    ").build();
         return new GeneratedSource(options.packageName(), m.name(), file.toString());
@@ -744,7 +750,7 @@ public final class JavaCodegen {
             args.add(l.array());
             args.add(l.offset());
         }
-        return CodeBlock.of("$L($L)", method, String.join(", ", args));
+        return CodeBlock.of(k.tileEpilogue() ? "$L.run($L)" : "$L($L)", method, String.join(", ", args));
     }
 
     // ---- kernels ----
@@ -820,17 +826,9 @@ public final class JavaCodegen {
 
     /** Emits the kernel's method (once per distinct body) and returns its name. */
     private String kernelMethod(Kernel k, KernelSig sig) {
+        if (k.tileEpilogue()) return tileKernel(k, sig);
         MethodSpec.Builder b = MethodSpec.methodBuilder("KERNEL").addModifiers(Modifier.PRIVATE, Modifier.STATIC);
-        if (sig.batchParam() != null) b.addParameter(TypeName.INT, sig.batchParam());
-        if (sig.masks()) b.addParameter(TypeName.LONG, "seed").addParameter(TypeName.LONG, "step");
-        for (int i = 0; i < sig.inputs().size(); i++) {
-            Node in = sig.inputs().get(i);
-            TypeName at = in.type() == Node.Type.INT ? ArrayTypeName.of(TypeName.INT) : arrayType;
-            b.addParameter(at, sig.inputNames().get(i)).addParameter(TypeName.INT, sig.inputNames().get(i) + "Off");
-        }
-        for (int i = 0; i < sig.outputs().size(); i++) {
-            b.addParameter(arrayType, sig.outputNames().get(i)).addParameter(TypeName.INT, sig.outputNames().get(i) + "Off");
-        }
+        addParameters(b, sig);
         b.addCode(withTypes(body(k, sig)));
         String key = b.build().toString();
         String existing = kernelByText.get(key);
@@ -849,6 +847,82 @@ public final class JavaCodegen {
         kernels.add(named.build());
         methodOf.put(k, methodName);
         return methodName;
+    }
+
+    /** The kernel's parameters: batch size, seed and step, then an array and an offset per operand. */
+    private List<ParameterSpec> parameters(KernelSig sig) {
+        List<ParameterSpec> ps = new ArrayList<>();
+        if (sig.batchParam() != null) ps.add(ParameterSpec.builder(TypeName.INT, sig.batchParam()).build());
+        if (sig.masks()) {
+            ps.add(ParameterSpec.builder(TypeName.LONG, "seed").build());
+            ps.add(ParameterSpec.builder(TypeName.LONG, "step").build());
+        }
+        for (int i = 0; i < sig.inputs().size(); i++) {
+            TypeName at = sig.inputs().get(i).type() == Node.Type.INT ? ArrayTypeName.of(TypeName.INT) : arrayType;
+            ps.add(ParameterSpec.builder(at, sig.inputNames().get(i)).build());
+            ps.add(ParameterSpec.builder(TypeName.INT, sig.inputNames().get(i) + "Off").build());
+        }
+        for (int i = 0; i < sig.outputs().size(); i++) {
+            ps.add(ParameterSpec.builder(arrayType, sig.outputNames().get(i)).build());
+            ps.add(ParameterSpec.builder(TypeName.INT, sig.outputNames().get(i) + "Off").build());
+        }
+        return ps;
+    }
+
+    private void addParameters(MethodSpec.Builder b, KernelSig sig) {
+        parameters(sig).forEach(b::addParameter);
+    }
+
+    /**
+     * A product with a tile epilogue, as a small class: {@code run} keeps the operands the epilogue
+     * reads and starts the product; {@code block} is the epilogue over one finished tile, called by
+     * the thread that computed it ({@code Gemm.Epilogue}). One instance per model, so a call
+     * allocates nothing.
+     */
+    private String tileKernel(Kernel k, KernelSig sig) {
+        Node g = k.gemm();
+        String product = sig.outputNames().get(sig.outputs().indexOf(g));
+        String loops = loopBody(k, sig, true);
+        MethodSpec.Builder block = MethodSpec.methodBuilder("block").addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "r0").addParameter(TypeName.INT, "r1")
+                .addParameter(TypeName.INT, "c0").addParameter(TypeName.INT, "c1").addCode(withTypes(loops));
+        MethodSpec.Builder run = MethodSpec.methodBuilder("run");
+        addParameters(run, sig);
+        List<FieldSpec> fields = new ArrayList<>();
+        for (ParameterSpec p : parameters(sig)) {
+            if (!java.util.regex.Pattern.compile("\\b" + p.name() + "\\b").matcher(loops).find()) continue;
+            fields.add(FieldSpec.builder(p.type(), p.name(), Modifier.PRIVATE).build());
+            run.addStatement("this.$L = $L", p.name(), p.name());
+        }
+        run.addCode(withTypes(reductionFills(k, sig)));
+        run.addCode(withTypes(gemmCall(k, sig, "this, " + !k.reductions().isEmpty())));
+        String key = "tile " + run.build() + block.build();
+        String existing = kernelByText.get(key);
+        if (existing != null) {
+            methodOf.put(k, existing);
+            return existing;
+        }
+        String base = kernelName(k);
+        String fieldName = base;
+        for (int i = 2; usedNames.contains(fieldName) || usedNames.contains(capitalize(fieldName)); i++) {
+            fieldName = base + i;
+        }
+        usedNames.add(fieldName);
+        String className = capitalize(fieldName);
+        usedNames.add(className);
+        kernelByText.put(key, fieldName);
+        CodeBlock doc = CodeBlock.builder().add(kernelDoc(k, sig))
+                .add("<p>The epilogue runs per finished tile of {@code $L}, on the thread that computed it$L.\n",
+                        product, k.reductions().isEmpty() ? "" : " (tiles of whole columns: the sums run down them)")
+                .build();
+        tileClasses.add(TypeSpec.classBuilder(className).addModifiers(Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .addSuperinterface(GEMM.nestedClass("Epilogue")).addJavadoc(doc).addFields(fields)
+                .addMethod(run.build()).addMethod(block.build()).build());
+        tileFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Kernel {@link $L}: one instance, so a call allocates nothing.\n", className)
+                .initializer("new $L()", className).build());
+        methodOf.put(k, fieldName);
+        return fieldName;
     }
 
     /** {@code matmulAddRelu}: the kernel's ops, camel-cased, at most three. */
@@ -916,17 +990,10 @@ public final class JavaCodegen {
             return rowTemplate(k.rowwise(), names, "rows");
         }
         StringBuilder sb = new StringBuilder();
-        if (k.gemm() != null) {
-            Node g = k.gemm();
-            Node a = g.input(0);
-            Node c = g.input(1);
-            boolean ta = g.attrs().flagA();
-            String outName = sig.outputNames().get(sig.outputs().indexOf(g));
-            sb.append(String.format("Gemm.matmul(%s, %sOff, %s, %s, %sOff, %s, %s, %sOff, %s, %s, %s, false);%n",
-                    paramName(a), paramName(a), ta, paramName(c), paramName(c), g.attrs().flagB(), outName, outName,
-                    dim(g.shape().dim(0)), dim(g.shape().dim(1)), dim(ta ? a.shape().dim(0) : a.shape().dim(1))));
+        if (k.gemm() != null) sb.append(gemmCall(k, sig, null));
+        if (!k.members().isEmpty() || !k.reductions().isEmpty()) {
+            sb.append(reductionFills(k, sig)).append(loopBody(k, sig, false));
         }
-        if (!k.members().isEmpty() || !k.reductions().isEmpty()) sb.append(loopBody(k, sig));
         if (k.rowTail() != null) {
             Node tail = k.rowTail();
             List<String> names = new ArrayList<>();
@@ -958,6 +1025,30 @@ public final class JavaCodegen {
         return templates.skeleton(op.op().key(), vars);
     }
 
+    /** {@code Gemm.matmul(...)} for the kernel's product, with {@code epilogueArgs} appended when given. */
+    private String gemmCall(Kernel k, KernelSig sig, String epilogueArgs) {
+        Node g = k.gemm();
+        Node a = g.input(0);
+        Node c = g.input(1);
+        boolean ta = g.attrs().flagA();
+        String outName = sig.outputNames().get(sig.outputs().indexOf(g));
+        return String.format("Gemm.matmul(%s, %sOff, %s, %s, %sOff, %s, %s, %sOff, %s, %s, %s, false%s);%n",
+                paramName(a), paramName(a), ta, paramName(c), paramName(c), g.attrs().flagB(), outName, outName,
+                dim(g.shape().dim(0)), dim(g.shape().dim(1)), dim(ta ? a.shape().dim(0) : a.shape().dim(1)),
+                epilogueArgs == null ? "" : ", " + epilogueArgs);
+    }
+
+    /** Zeroes the kernel's sums before it accumulates into them. */
+    private String reductionFills(Kernel k, KernelSig sig) {
+        StringBuilder pre = new StringBuilder();
+        for (Node r : k.reductions()) {
+            String nm = sig.outputNames().get(sig.outputs().indexOf(r));
+            pre.append("Arrays.fill(").append(nm).append(", ").append(nm).append("Off, ").append(nm)
+                    .append("Off + ").append(r.shape().sizeExpr("n")).append(", 0);\n");
+        }
+        return pre.toString();
+    }
+
     private static String dim(int d) {
         return d == Shape.BATCH ? "n" : Integer.toString(d);
     }
@@ -967,7 +1058,7 @@ public final class JavaCodegen {
      * overwrite an input in place), compute members in locals, store what is used outside,
      * accumulate reductions.
      */
-    private String loopBody(Kernel k, KernelSig sig) {
+    private String loopBody(Kernel k, KernelSig sig, boolean tile) {
         Shape space = k.space();
         List<int[]> strides = new ArrayList<>();
         strides.add(space.strides());
@@ -997,13 +1088,7 @@ public final class JavaCodegen {
             stored.add(out);
             strides.add(k.reductions().contains(out) ? reducedStrides(out, space) : space.strides());
         }
-        LoopNest loops = new LoopNest(extents(space), strides);
-        StringBuilder pre = new StringBuilder();
-        for (Node r : k.reductions()) {
-            String nm = sig.outputNames().get(sig.outputs().indexOf(r));
-            pre.append("Arrays.fill(").append(nm).append(", ").append(nm).append("Off, ").append(nm)
-                    .append("Off + ").append(r.shape().sizeExpr("n")).append(", 0);\n");
-        }
+        LoopNest loops = new LoopNest(extents(space), strides, !tile);
         Map<Node, String> value = new HashMap<>();
         List<String> body = new ArrayList<>();
         for (int i = 0; i < loaded.size(); i++) {
@@ -1028,7 +1113,7 @@ public final class JavaCodegen {
                 body.add(arr + "[" + idx + "] = " + value.get(out) + ";");
             }
         }
-        return pre + loops.wrap(body);
+        return tile ? loops.wrap(body, new String[][] {{"r0", "r1"}, {"c0", "c1"}}) : loops.wrap(body);
     }
 
     /** Strides of a reduction's output over the loop space: 0 on the reduced axes. */

@@ -12,18 +12,24 @@ import java.util.List;
 final class LoopNest {
     private final List<String> extents = new ArrayList<>();
     private final List<int[]> strides = new ArrayList<>(); // per dim: one stride per operand
+    private final List<Integer> dims = new ArrayList<>(); // the space's dimension each loop runs over
 
     /**
      * @param extents extent of each dimension: "n" for the batch dimension, else a number
      * @param operandStrides for each operand, its stride per dimension
      */
     LoopNest(List<String> extents, List<int[]> operandStrides) {
+        this(extents, operandStrides, true);
+    }
+
+    /** @param merge whether contiguous dimensions may become one loop (not when loops get ranges) */
+    LoopNest(List<String> extents, List<int[]> operandStrides, boolean merge) {
         int operands = operandStrides.size();
         for (int d = 0; d < extents.size(); d++) {
             int[] s = new int[operands];
             for (int o = 0; o < operands; o++) s[o] = operandStrides.get(o)[d];
             if (extents.get(d).equals("1")) continue;
-            if (!this.extents.isEmpty() && mergeable(this.strides.getLast(), s, extents.get(d))) {
+            if (merge && !this.extents.isEmpty() && mergeable(this.strides.getLast(), s, extents.get(d))) {
                 int last = this.extents.size() - 1;
                 this.extents.set(last, times(this.extents.get(last), extents.get(d)));
                 this.strides.set(last, s);
@@ -31,6 +37,7 @@ final class LoopNest {
             }
             this.extents.add(extents.get(d));
             this.strides.add(s);
+            this.dims.add(d);
         }
     }
 
@@ -63,11 +70,21 @@ final class LoopNest {
 
     /** The loops around {@code body} (lines without indentation), with 4-space indentation. */
     String wrap(List<String> body) {
+        return wrap(body, null);
+    }
+
+    /**
+     * The loops around {@code body}, loop d running over {@code ranges[dim][0]} to
+     * {@code ranges[dim][1]} of the space's dimension it covers (a nest built without merging).
+     */
+    String wrap(List<String> body, String[][] ranges) {
         StringBuilder sb = new StringBuilder();
         String indent = "";
         for (int d = 0; d < extents.size(); d++) {
-            sb.append(indent).append("for (int i").append(d).append(" = 0; i").append(d).append(" < ")
-                    .append(extents.get(d)).append("; i").append(d).append("++) {\n");
+            String lo = ranges == null ? "0" : ranges[dims.get(d)][0];
+            String hi = ranges == null ? extents.get(d) : ranges[dims.get(d)][1];
+            sb.append(indent).append("for (int i").append(d).append(" = ").append(lo).append("; i").append(d)
+                    .append(" < ").append(hi).append("; i").append(d).append("++) {\n");
             indent += "    ";
         }
         for (String line : body) sb.append(indent).append(line).append('\n');

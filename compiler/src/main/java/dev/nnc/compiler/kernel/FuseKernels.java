@@ -180,6 +180,10 @@ public final class FuseKernels {
                         || k.reductions().contains(op)
                         || readers.getOrDefault(op, Set.of()).stream().anyMatch(r -> r != k);
                 if (stored) k.addOutput(op);
+                if (op == k.gemm()) {
+                    // another kernel reads it, or it is returned (a null reader)
+                    k.productEscapes = readers.getOrDefault(op, Set.of()).stream().anyMatch(r -> r != k);
+                }
             }
         }
     }

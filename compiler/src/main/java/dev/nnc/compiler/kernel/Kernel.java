@@ -27,6 +27,7 @@ public final class Kernel {
     private final Node rowwise;
     private final Shape space;
     private Node rowTail;
+    boolean productEscapes;
     private final List<Node> members = new ArrayList<>();
     private final List<Node> reductions = new ArrayList<>();
     private final Set<Node> inputs = new LinkedHashSet<>();
@@ -104,6 +105,25 @@ public final class Kernel {
         return all;
     }
 
+    /**
+     * True when the kernel is a product whose epilogue runs per finished tile of it, on the thread
+     * that computed the tile ({@code Gemm.Epilogue}): it has elementwise members or sums down the
+     * columns, and no row tail (which needs whole rows and sums across them).
+     */
+    public boolean tileEpilogue() {
+        if (gemm == null || rowTail != null || members.isEmpty() && reductions.isEmpty()) return false;
+        for (Node r : reductions) {
+            int[] axes = r.attrs().ints();
+            if (space.rank() != 2 || axes.length != 1 || axes[0] != 0) return false;
+        }
+        return true;
+    }
+
+    /** Whether a later kernel (or the caller) reads the product itself, not only this epilogue. */
+    public boolean productEscapes() {
+        return productEscapes;
+    }
+
     public boolean computes(Node n) {
         return n == gemm || n == rowwise || n == rowTail || members.contains(n) || reductions.contains(n);
     }
@@ -145,11 +165,18 @@ public final class Kernel {
         return f;
     }
 
-    /** Estimated bytes read and written for a batch of {@code n} rows. */
+    /**
+     * Estimated bytes read and written for a batch of {@code n} rows: the inputs read from memory
+     * and the outputs written to it. A product consumed only by its tile epilogue is not counted:
+     * each tile is transformed while in cache and only the epilogue's outputs go to memory.
+     */
     public long bytes(int n, int elementBytes) {
         long e = 0;
         for (Node in : inputs) e += in.op() == Op.CONST ? 0 : size(in.shape(), n);
-        for (Node out : outputs) e += size(out.shape(), n);
+        for (Node out : outputs) {
+            if (out == gemm && tileEpilogue() && !productEscapes) continue;
+            e += size(out.shape(), n);
+        }
         return e * elementBytes;
     }
 
