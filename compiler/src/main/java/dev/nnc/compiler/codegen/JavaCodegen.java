@@ -49,6 +49,7 @@ public final class JavaCodegen {
     private static final ClassName GEMM = ClassName.get(RT, "Gemm");
     private static final ClassName INIT = ClassName.get(RT, "Init");
     private static final ClassName RNG = ClassName.get(RT, "Rng");
+    private static final ClassName PARALLEL = ClassName.get(RT, "Parallel");
     private static final ClassName FEEDS = ClassName.get(RT, "Feeds");
     private static final ClassName PARAMS = ClassName.get(RT, "Params");
     private static final ClassName SAFETENSORS = ClassName.get(RT, "SafeTensors");
@@ -129,6 +130,13 @@ public final class JavaCodegen {
         if (trainable) {
             cls.addMethod(trainingMethod());
             if (options.fuse()) {
+                cls.addField(FieldSpec.builder(PARALLEL.nestedClass("RangeBody"), "updateBody", Modifier.PRIVATE,
+                        Modifier.FINAL).addJavadoc("The update over a range of parameters, bound once.\n")
+                        .initializer("this::updateRange").build());
+                cls.addMethod(MethodSpec.methodBuilder("update").addModifiers(Modifier.PRIVATE)
+                        .addJavadoc("$L update, one pass over the whole flat parameter buffer, split across the pool.\n",
+                                m.optimizer().kind())
+                        .addStatement("$T.forRange(PARAM_COUNT, $L, updateBody)", PARALLEL, UPDATE_GRAIN).build());
                 cls.addMethod(updateMethod());
             } else {
                 unfusedUpdateMethods().forEach(cls::addMethod);
@@ -283,6 +291,7 @@ public final class JavaCodegen {
     }
 
     private static final Set<String> RESERVED = Set.of("params", "grads", "state", "scratch", "gg", "ggOff",
+            "lo", "hi", "updateRange", "updateBody", "r0", "r1", "c0", "c1",
             "from", "len", "l2", "updateTensor", "arena", "fixed", "n", "steps",
             "seed", "maxBatch", "rng", "batch", "update", "backward", "name", "load", "int", "float", "double",
             "long", "new", "class", "return", "for", "if", "else", "this", "default", "case", "switch", "out",
@@ -1177,15 +1186,20 @@ public final class JavaCodegen {
         return r;
     }
 
+    /** Parameters per parallel chunk of the fused update. */
+    private static final int UPDATE_GRAIN = 1 << 14;
+
     /**
-     * The optimizer as one pass over the flat parameter buffer. With {@code regularize l2(λ)} the
-     * pass walks runs of parameters that share a strength (weights λ, biases 0) and adds λ·w to
-     * each gradient on the fly:
+     * The optimizer as one pass over the flat parameter buffer, {@code updateRange(lo, hi)} over
+     * chunks of it on the pool. With {@code regularize l2(λ)} the pass walks runs of parameters that
+     * share a strength (weights λ, biases 0) and adds λ·w to each gradient on the fly:
      *
      * <pre>
      * for (int s = 0; s < L2_END.length; s++) {
      *     float l2 = L2[s];
-     *     for (int i = s == 0 ? 0 : L2_END[s - 1]; i < L2_END[s]; i++) { ... grads[i] + l2 * params[i] ... }
+     *     for (int i = Math.max(lo, s == 0 ? 0 : L2_END[s - 1]); i < Math.min(hi, L2_END[s]); i++) {
+     *         ... grads[i] + l2 * params[i] ...
+     *     }
      * }
      * </pre>
      */
@@ -1197,8 +1211,9 @@ public final class JavaCodegen {
             vars.put("direction", opt.arg("nesterov") > 0 ? "(g + " + lit(opt.arg("momentum")) + " * v)" : "v");
         }
         boolean l2 = opt.l2() > 0 && m.params().stream().anyMatch(ModelIr.Param::weight);
-        MethodSpec.Builder b = MethodSpec.methodBuilder("update").addModifiers(Modifier.PRIVATE)
-                .addJavadoc("$L update$L, one pass over the whole flat parameter buffer.\n", opt.kind(),
+        MethodSpec.Builder b = MethodSpec.methodBuilder("updateRange").addModifiers(Modifier.PRIVATE)
+                .addParameter(TypeName.INT, "lo").addParameter(TypeName.INT, "hi")
+                .addJavadoc("$L update$L of the parameters [lo, hi).\n", opt.kind(),
                         l2 ? " with l2 " + opt.l2() + " on weights" : "");
         b.addStatement("int count = PARAM_COUNT");
         if (template.equals("adam")) {
@@ -1206,14 +1221,14 @@ public final class JavaCodegen {
             b.addCode("$L", templates.skeleton("adam_bias_correction", vars));
         }
         if (!l2) {
-            vars.put("from", "0");
-            vars.put("to", "count");
+            vars.put("from", "lo");
+            vars.put("to", "hi");
             vars.put("g", "grads[i]");
             b.addCode("$L", templates.skeleton(template, vars));
             return b.build();
         }
-        vars.put("from", "s == 0 ? 0 : L2_END[s - 1]");
-        vars.put("to", "L2_END[s]");
+        vars.put("from", "Math.max(lo, s == 0 ? 0 : L2_END[s - 1])");
+        vars.put("to", "Math.min(hi, L2_END[s])");
         vars.put("g", "(grads[i] + l2 * params[i])");
         b.beginControlFlow("for (int s = 0; s < L2_END.length; s++)");
         b.addStatement("$T l2 = L2[s]", t);
