@@ -107,6 +107,7 @@ public final class JavaCodegen {
     }
 
     private GeneratedSource run() {
+        usedNames.add(m.name()); // a nested kernel class must not take the model's own name
         layoutParams();
         layoutGlobals();
         TypeSpec.Builder cls = TypeSpec.classBuilder(m.name())

@@ -1,0 +1,88 @@
+package dev.nnc.compiler.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nnc.compiler.api.CompileOptions;
+import dev.nnc.compiler.api.CompileResult;
+import dev.nnc.compiler.api.Nnc;
+import dev.nnc.compiler.api.SourceFile;
+import dev.nnc.compiler.testing.Models;
+import dev.nnc.runtime.Batch;
+import dev.nnc.runtime.CompiledModel;
+import dev.nnc.runtime.Parallel;
+import dev.nnc.runtime.TensorInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Products whose epilogues run per tile on the pool's threads (Gemm.Epilogue): the results do not
+ * depend on how many threads share the tiles, bias-gradient sums included, and a kernel class never
+ * takes the model's name.
+ */
+class TileEpilogueTest {
+    /** The model is named like its first kernel ("matmul + add + tanh") on purpose. */
+    private static final String NET = """
+            model MatmulAddTanh {
+                input  x: f32[N, 64]
+                target y: i32[N]
+                logits = dense(dropout(relu(dense(tanh(dense(x, 256)), 128)), 0.3), 10)
+                output logits
+                loss cross_entropy(logits, y)
+                optimizer adam(lr = 0.01)
+            }
+            """;
+
+    private int saved;
+
+    @BeforeEach
+    void save() {
+        saved = Parallel.threads();
+    }
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(saved);
+    }
+
+    @Test
+    void epiloguesRunPerTileAndTheKernelClassAvoidsTheModelName() {
+        CompileResult r = Nnc.compile(new SourceFile("m.nn", NET), CompileOptions.defaults());
+        assertTrue(r.ok(), r.formatDiagnostics());
+        String java = r.sources().getFirst().code();
+        assertTrue(java.contains("implements Gemm.Epilogue"), "no tile epilogue in:\n" + java);
+        assertTrue(java.contains(", this, true);"), "no epilogue summing down whole columns in:\n" + java);
+        assertEquals(1, java.split("class MatmulAddTanh\\b", -1).length - 1, "one class of the model's name");
+    }
+
+    @Test
+    void resultsDoNotDependOnTheNumberOfThreads() {
+        List<List<double[]>> runs = new ArrayList<>();
+        for (int threads : new int[] {1, 2, 4}) {
+            Parallel.setThreads(threads);
+            CompiledModel m = Models.model("m.nn", NET, CompileOptions.defaults(), 96, 7);
+            Random rnd = new Random(5);
+            List<double[]> seen = new ArrayList<>();
+            for (int step = 0; step < 3; step++) {
+                Batch b = GradientCheckTest.randomBatch(m, 96 - step, rnd);
+                seen.add(new double[] {m.trainStep(b)});
+                for (TensorInfo p : m.parameters()) seen.add(m.gradient(p.name()));
+            }
+            for (TensorInfo p : m.parameters()) seen.add(m.parameter(p.name()));
+            runs.add(seen);
+        }
+        for (int run = 1; run < runs.size(); run++) {
+            for (int i = 0; i < runs.getFirst().size(); i++) {
+                double[] a = runs.getFirst().get(i);
+                double[] b = runs.get(run).get(i);
+                for (int k = 0; k < a.length; k++) {
+                    assertEquals(a[k], b[k], 0.0, "value " + i + "[" + k + "] with run " + run);
+                }
+            }
+        }
+    }
+}
