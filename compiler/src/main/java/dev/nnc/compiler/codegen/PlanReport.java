@@ -164,7 +164,7 @@ public final class PlanReport {
             sb.append(String.format(Locale.ROOT, "%3d %-28s %s%n", i++, gen.methodNames().get(k),
                     k.ops().stream().map(o -> o.op().key()).collect(Collectors.joining(" + "))));
             sb.append(String.format(Locale.ROOT, "      lines %s   %s -> %s   %.2f MFLOP  %.1f KB%n",
-                    k.lines(), tensors(k.inputs()), tensors(k.outputs()), k.flops(batch) / 1e6,
+                    k.lines(), tensors(k.inputs()), outputs(k), k.flops(batch) / 1e6,
                     k.bytes(batch, elementBytes) / 1024.0));
         }
         int values = model.params().stream().mapToInt(p -> p.node().shape().staticSize()).sum();
@@ -178,6 +178,13 @@ public final class PlanReport {
                     unfusedUpdateLoops(), f.unfusedUpdateBytes() / 1024.0));
         }
         return sb.toString();
+    }
+
+    /** The kernel's outputs; a product that only its tile epilogue reads is marked "in cache". */
+    private String outputs(Kernel k) {
+        return k.outputs().stream().map(n -> gen.javaNameOf(n) + n.shape()
+                + (n == k.gemm() && k.tileEpilogue() && !k.productEscapes() ? " (tiles, in cache)" : ""))
+                .collect(Collectors.joining(", ", "[", "]"));
     }
 
     private String tensors(List<Node> ns) {
@@ -214,6 +221,7 @@ public final class PlanReport {
                     .append(", \"lines\": ").append(k.lines())
                     .append(", \"inputs\": ").append(tensorsJson(k.inputs()))
                     .append(", \"outputs\": ").append(tensorsJson(k.outputs()))
+                    .append(", \"tile_epilogue\": ").append(k.tileEpilogue())
                     .append(", \"flops\": ").append(k.flops(batch))
                     .append(", \"bytes\": ").append(k.bytes(batch, elementBytes)).append('}');
             i++;
