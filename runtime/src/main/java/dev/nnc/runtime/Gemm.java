@@ -43,6 +43,34 @@ public final class Gemm {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    /** Whether the Vector API module is in the boot layer (run with {@code --add-modules jdk.incubator.vector}). */
+    private static final boolean VECTOR_AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !"false".equals(System.getProperty("nnc.vector"));
+
+    /** Whether single-precision products use the Vector API micro-kernel. */
+    private static volatile boolean vector = VECTOR_AVAILABLE;
+
+    /**
+     * True when the JDK Vector API is available to the single-precision kernel: the JVM was started
+     * with {@code --add-modules jdk.incubator.vector} and {@code -Dnnc.vector=false} was not given.
+     */
+    public static boolean vectorAvailable() {
+        return VECTOR_AVAILABLE;
+    }
+
+    /** The Vector API species in use, e.g. "512-bit vectors, 16 floats"; "none" without the module. */
+    public static String vectorDescription() {
+        return VECTOR_AVAILABLE ? VectorKernels.description() : "none";
+    }
+
+    /**
+     * Chooses the Vector API micro-kernel ({@code true}, the default when available) or the plain
+     * Java one, for benchmarks and tests that compare them; ignored when the API is unavailable.
+     */
+    public static void useVectorApi(boolean on) {
+        vector = on && VECTOR_AVAILABLE;
+    }
+
     /**
      * Work fused into a product's epilogue: called once per finished block of C (rows
      * {@code [i0, i1)}, columns {@code [j0, j1)}, all of k summed), by the thread that computed the
@@ -150,6 +178,7 @@ public final class Gemm {
             }
         }
         float[] bp = s.bF32();
+        boolean vector = Gemm.vector;
         for (int jb = j0; jb < j1; jb += NC) {
             int w = Math.min(NC, j1 - jb);
             for (int pb = 0; pb < k; pb += KC) {
@@ -167,7 +196,11 @@ public final class Gemm {
                         System.arraycopy(b, bOff + (pb + p) * n + jb, bp, p * w, w);
                     }
                 }
-                kernelF32(a, aOff + i0 * ri + pb * pc, ri, pc, bp, w, c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
+                if (vector) {
+                    VectorKernels.kernelF32(a, aOff + i0 * ri + pb * pc, ri, pc, bp, w, c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
+                } else {
+                    kernelF32(a, aOff + i0 * ri + pb * pc, ri, pc, bp, 0, w, c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
+                }
             }
         }
     }
@@ -199,7 +232,7 @@ public final class Gemm {
      * {@code ldc}. Four rows of C and four steps of k per pass; the inner j loop is contiguous in B
      * and C, so C2 vectorizes it.
      */
-    private static void kernelF32(float[] a, int aOff, int ri, int pc, float[] b, int ldb,
+    static void kernelF32(float[] a, int aOff, int ri, int pc, float[] b, int bOff, int ldb,
                                   float[] c, int cOff, int ldc, int mr, int w, int kc) {
         int i = 0;
         for (; i + 4 <= mr; i += 4) {
@@ -221,7 +254,7 @@ public final class Gemm {
                 float a10 = a[r1 + e0], a11 = a[r1 + e1], a12 = a[r1 + e2], a13 = a[r1 + e3];
                 float a20 = a[r2 + e0], a21 = a[r2 + e1], a22 = a[r2 + e2], a23 = a[r2 + e3];
                 float a30 = a[r3 + e0], a31 = a[r3 + e1], a32 = a[r3 + e2], a33 = a[r3 + e3];
-                int q0 = p * ldb;
+                int q0 = bOff + p * ldb;
                 int q1 = q0 + ldb;
                 int q2 = q1 + ldb;
                 int q3 = q2 + ldb;
@@ -236,7 +269,7 @@ public final class Gemm {
             for (; p < kc; p++) {
                 int e = p * pc;
                 float a0 = a[r0 + e], a1 = a[r1 + e], a2 = a[r2 + e], a3 = a[r3 + e];
-                int q = p * ldb;
+                int q = bOff + p * ldb;
                 for (int j = 0; j < w; j++) {
                     float x = b[q + j];
                     c[c0 + j] += a0 * x;
@@ -252,7 +285,7 @@ public final class Gemm {
             int p = 0;
             for (; p + 4 <= kc; p += 4) {
                 float a0 = a[r + p * pc], a1 = a[r + (p + 1) * pc], a2 = a[r + (p + 2) * pc], a3 = a[r + (p + 3) * pc];
-                int q0 = p * ldb;
+                int q0 = bOff + p * ldb;
                 int q1 = q0 + ldb;
                 int q2 = q1 + ldb;
                 int q3 = q2 + ldb;
@@ -262,7 +295,7 @@ public final class Gemm {
             }
             for (; p < kc; p++) {
                 float a0 = a[r + p * pc];
-                int q = p * ldb;
+                int q = bOff + p * ldb;
                 for (int j = 0; j < w; j++) {
                     c[c0 + j] += a0 * b[q + j];
                 }
@@ -361,6 +394,7 @@ public final class Gemm {
             }
         }
         double[] bp = s.bF64();
+        boolean vector = Gemm.vector;
         for (int jb = j0; jb < j1; jb += NC) {
             int w = Math.min(NC, j1 - jb);
             for (int pb = 0; pb < k; pb += KC) {
@@ -378,7 +412,11 @@ public final class Gemm {
                         System.arraycopy(b, bOff + (pb + p) * n + jb, bp, p * w, w);
                     }
                 }
-                kernelF64(a, aOff + i0 * ri + pb * pc, ri, pc, bp, w, c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
+                if (vector) {
+                    VectorKernels.kernelF64(a, aOff + i0 * ri + pb * pc, ri, pc, bp, w, c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
+                } else {
+                    kernelF64(a, aOff + i0 * ri + pb * pc, ri, pc, bp, 0, w, c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
+                }
             }
         }
     }
@@ -410,7 +448,7 @@ public final class Gemm {
      * {@code ldc}. Four rows of C and four steps of k per pass; the inner j loop is contiguous in B
      * and C, so C2 vectorizes it.
      */
-    private static void kernelF64(double[] a, int aOff, int ri, int pc, double[] b, int ldb,
+    static void kernelF64(double[] a, int aOff, int ri, int pc, double[] b, int bOff, int ldb,
                                   double[] c, int cOff, int ldc, int mr, int w, int kc) {
         int i = 0;
         for (; i + 4 <= mr; i += 4) {
@@ -432,7 +470,7 @@ public final class Gemm {
                 double a10 = a[r1 + e0], a11 = a[r1 + e1], a12 = a[r1 + e2], a13 = a[r1 + e3];
                 double a20 = a[r2 + e0], a21 = a[r2 + e1], a22 = a[r2 + e2], a23 = a[r2 + e3];
                 double a30 = a[r3 + e0], a31 = a[r3 + e1], a32 = a[r3 + e2], a33 = a[r3 + e3];
-                int q0 = p * ldb;
+                int q0 = bOff + p * ldb;
                 int q1 = q0 + ldb;
                 int q2 = q1 + ldb;
                 int q3 = q2 + ldb;
@@ -447,7 +485,7 @@ public final class Gemm {
             for (; p < kc; p++) {
                 int e = p * pc;
                 double a0 = a[r0 + e], a1 = a[r1 + e], a2 = a[r2 + e], a3 = a[r3 + e];
-                int q = p * ldb;
+                int q = bOff + p * ldb;
                 for (int j = 0; j < w; j++) {
                     double x = b[q + j];
                     c[c0 + j] += a0 * x;
@@ -463,7 +501,7 @@ public final class Gemm {
             int p = 0;
             for (; p + 4 <= kc; p += 4) {
                 double a0 = a[r + p * pc], a1 = a[r + (p + 1) * pc], a2 = a[r + (p + 2) * pc], a3 = a[r + (p + 3) * pc];
-                int q0 = p * ldb;
+                int q0 = bOff + p * ldb;
                 int q1 = q0 + ldb;
                 int q2 = q1 + ldb;
                 int q3 = q2 + ldb;
@@ -473,7 +511,7 @@ public final class Gemm {
             }
             for (; p < kc; p++) {
                 double a0 = a[r + p * pc];
-                int q = p * ldb;
+                int q = bOff + p * ldb;
                 for (int j = 0; j < w; j++) {
                     c[c0 + j] += a0 * b[q + j];
                 }

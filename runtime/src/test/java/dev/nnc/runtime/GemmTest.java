@@ -12,6 +12,8 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class GemmTest {
 
@@ -30,6 +32,13 @@ class GemmTest {
     @AfterEach
     void restore() {
         Parallel.setThreads(saved);
+        Gemm.useVectorApi(true);
+    }
+
+    @Test
+    void theVectorApiIsAvailableToTheTests() {
+        // surefire starts the JVM with --add-modules jdk.incubator.vector, so both kernels are tested
+        assertTrue(Gemm.vectorAvailable(), "the Vector API module is missing: the vector kernel goes untested");
     }
 
     /** The obvious triple loop, in double, over the stored layouts. */
@@ -110,20 +119,26 @@ class GemmTest {
         }
     }
 
-    @Test
-    void matchesTheReferenceAtAwkwardSizesSerial() {
+    @ParameterizedTest(name = "vector API {0}")
+    @ValueSource(booleans = {true, false})
+    void matchesTheReferenceAtAwkwardSizesSerial(boolean vector) {
+        Gemm.useVectorApi(vector);
         Parallel.setThreads(1);
         checkAllSizes(new Random(1));
     }
 
-    @Test
-    void matchesTheReferenceAtAwkwardSizesParallel() {
+    @ParameterizedTest(name = "vector API {0}")
+    @ValueSource(booleans = {true, false})
+    void matchesTheReferenceAtAwkwardSizesParallel(boolean vector) {
+        Gemm.useVectorApi(vector);
         Parallel.setThreads(3);
         checkAllSizes(new Random(2));
     }
 
-    @Test
-    void largeProductsSplitByRowsAndByColumns() {
+    @ParameterizedTest(name = "vector API {0}")
+    @ValueSource(booleans = {true, false})
+    void largeProductsSplitByRowsAndByColumns(boolean vector) {
+        Gemm.useVectorApi(vector);
         Parallel.setThreads(4);
         Random r = new Random(3);
         int[][] shapes = {

@@ -1,0 +1,58 @@
+package dev.nnc.bench;
+
+import dev.nnc.runtime.Gemm;
+import dev.nnc.runtime.Parallel;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * GFLOP/s of {@link Gemm} on the products the sample models run (batch 128), with the Vector API
+ * micro-kernel and with the plain-Java one, in the same process, rounds interleaved.
+ *
+ * <p>Usage: {@code GemmSpeed [rounds=5]}; run with {@code --add-modules jdk.incubator.vector}
+ * ({@code bench/run} does) or only the plain kernel is measured.
+ */
+public final class GemmSpeed {
+    private GemmSpeed() {
+    }
+
+    /** m, n, k, transA, transB: forward, data gradient and weight gradient of fashion_mlp's layers. */
+    private static final int[][] SHAPES = {
+        {128, 256, 784, 0, 0}, {784, 256, 128, 1, 0}, {128, 10, 256, 0, 0}, {128, 256, 10, 0, 1},
+        {256, 10, 128, 1, 0}, {128, 128, 784, 0, 0}, {512, 512, 512, 0, 0}};
+
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        boolean vector = Gemm.vectorAvailable();
+        System.out.printf(Locale.ROOT, "threads %d, Vector API %s%n", Parallel.threads(),
+                vector ? "available (" + Gemm.vectorDescription() + ")" : "not available (plain only)");
+        System.out.println("| m×n×k | transA | transB | plain GFLOP/s | vector GFLOP/s | vector / plain |");
+        System.out.println("|---|---|---|---|---|---|");
+        Random r = new Random(1);
+        for (int[] s : SHAPES) {
+            int m = s[0], n = s[1], k = s[2];
+            boolean ta = s[3] == 1, tb = s[4] == 1;
+            float[] a = new float[m * k];
+            float[] b = new float[k * n];
+            float[] c = new float[m * n];
+            for (int i = 0; i < a.length; i++) a[i] = r.nextFloat();
+            for (int i = 0; i < b.length; i++) b[i] = r.nextFloat();
+            double flop = 2.0 * m * n * k;
+            int reps = (int) Math.max(20, 4e9 / flop / rounds);
+            double[] best = new double[2];
+            for (int round = 0; round < rounds + 1; round++) {
+                for (int v = 0; v < (vector ? 2 : 1); v++) {
+                    Gemm.useVectorApi(v == 1);
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < reps; i++) Gemm.matmul(a, 0, ta, b, 0, tb, c, 0, m, n, k, false);
+                    double g = flop * reps / (System.nanoTime() - t0);
+                    if (round > 0) best[v] = Math.max(best[v], g); // round 0 warms up
+                }
+            }
+            Gemm.useVectorApi(vector);
+            System.out.printf(Locale.ROOT, "| %d×%d×%d | %s | %s | %.1f | %s | %s |%n", m, n, k, ta, tb, best[0],
+                    vector ? String.format(Locale.ROOT, "%.1f", best[1]) : "—",
+                    vector ? String.format(Locale.ROOT, "%.2f", best[1] / best[0]) : "—");
+        }
+    }
+}
