@@ -2,6 +2,7 @@ package dev.nnc.runtime;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Register blocking: a tile of 4 rows × 2 vectors of C (8 accumulators; 32 columns with
  * AVX-512) stays in registers for the whole k-slice; each step broadcasts 4 elements of A and loads
  * 2 vectors of the packed B panel, then 8 fused multiply-adds. C is read and written once per
- * slice instead of once per 4 steps of k. Columns past the last whole tile and rows past the last
- * group of 4 go to the plain kernel. The double-precision kernel is the same with half as many
+ * slice instead of once per 4 steps of k. Columns past the last whole tile run 4 rows × one
+ * masked vector at a time; rows past the last group of 4 go to the plain kernel. The double-precision kernel is the same with half as many
  * elements per vector.
  */
 final class VectorKernels {
@@ -45,8 +46,10 @@ final class VectorKernels {
                 tile(a, r0, ri, pc, b, j, ldb, c, c0 + j, ldc, kc);
             }
         }
-        if (wv < w && mv > 0) {
-            Gemm.kernelF32(a, aOff, ri, pc, b, wv, ldb, c, cOff + wv, ldc, mv, w - wv, kc);
+        for (int i = 0; i < mv; i += 4) {
+            for (int j = wv; j < w; j += L) {
+                narrowTile(a, aOff + i * ri, ri, pc, b, j, w, ldb, c, cOff + i * ldc + j, ldc, kc);
+            }
         }
         if (mv < mr) {
             Gemm.kernelF32(a, aOff + mv * ri, ri, pc, b, 0, ldb, c, cOff + mv * ldc, ldc, mr - mv, w, kc);
@@ -92,6 +95,32 @@ final class VectorKernels {
         FloatVector.fromArray(F, c, at + L).add(v1).intoArray(c, at + L);
     }
 
+    /**
+     * The columns past the last whole tile: 4 rows × one vector from column {@code j}, masked to
+     * the panel's width {@code w} (a layer of 10 outputs is one masked vector).
+     */
+    private static void narrowTile(float[] a, int r0, int ri, int pc, float[] b, int j, int w, int ldb,
+                                   float[] c, int ci, int ldc, int kc) {
+        VectorMask<Float> mask = F.indexInRange(j, w);
+        FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F);
+        FloatVector c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+        int r1 = r0 + ri;
+        int r2 = r1 + ri;
+        int r3 = r2 + ri;
+        for (int p = 0; p < kc; p++) {
+            FloatVector bv = FloatVector.fromArray(F, b, p * ldb + j, mask);
+            int e = p * pc;
+            c0 = FloatVector.broadcast(F, a[r0 + e]).fma(bv, c0);
+            c1 = FloatVector.broadcast(F, a[r1 + e]).fma(bv, c1);
+            c2 = FloatVector.broadcast(F, a[r2 + e]).fma(bv, c2);
+            c3 = FloatVector.broadcast(F, a[r3 + e]).fma(bv, c3);
+        }
+        FloatVector.fromArray(F, c, ci, mask).add(c0).intoArray(c, ci, mask);
+        FloatVector.fromArray(F, c, ci + ldc, mask).add(c1).intoArray(c, ci + ldc, mask);
+        FloatVector.fromArray(F, c, ci + 2 * ldc, mask).add(c2).intoArray(c, ci + 2 * ldc, mask);
+        FloatVector.fromArray(F, c, ci + 3 * ldc, mask).add(c3).intoArray(c, ci + 3 * ldc, mask);
+    }
+
     /** {@link #kernelF32} in double precision (vectors of half as many elements). */
     static void kernelF64(double[] a, int aOff, int ri, int pc, double[] b, int ldb,
                           double[] c, int cOff, int ldc, int mr, int w, int kc) {
@@ -104,8 +133,10 @@ final class VectorKernels {
                 tileD(a, r0, ri, pc, b, j, ldb, c, c0 + j, ldc, kc);
             }
         }
-        if (wv < w && mv > 0) {
-            Gemm.kernelF64(a, aOff, ri, pc, b, wv, ldb, c, cOff + wv, ldc, mv, w - wv, kc);
+        for (int i = 0; i < mv; i += 4) {
+            for (int j = wv; j < w; j += LD) {
+                narrowTileD(a, aOff + i * ri, ri, pc, b, j, w, ldb, c, cOff + i * ldc + j, ldc, kc);
+            }
         }
         if (mv < mr) {
             Gemm.kernelF64(a, aOff + mv * ri, ri, pc, b, 0, ldb, c, cOff + mv * ldc, ldc, mr - mv, w, kc);
@@ -148,5 +179,27 @@ final class VectorKernels {
     private static void addD(double[] c, int at, DoubleVector v0, DoubleVector v1) {
         DoubleVector.fromArray(D, c, at).add(v0).intoArray(c, at);
         DoubleVector.fromArray(D, c, at + LD).add(v1).intoArray(c, at + LD);
+    }
+
+    private static void narrowTileD(double[] a, int r0, int ri, int pc, double[] b, int j, int w, int ldb,
+                                    double[] c, int ci, int ldc, int kc) {
+        VectorMask<Double> mask = D.indexInRange(j, w);
+        DoubleVector c0 = DoubleVector.zero(D), c1 = DoubleVector.zero(D);
+        DoubleVector c2 = DoubleVector.zero(D), c3 = DoubleVector.zero(D);
+        int r1 = r0 + ri;
+        int r2 = r1 + ri;
+        int r3 = r2 + ri;
+        for (int p = 0; p < kc; p++) {
+            DoubleVector bv = DoubleVector.fromArray(D, b, p * ldb + j, mask);
+            int e = p * pc;
+            c0 = DoubleVector.broadcast(D, a[r0 + e]).fma(bv, c0);
+            c1 = DoubleVector.broadcast(D, a[r1 + e]).fma(bv, c1);
+            c2 = DoubleVector.broadcast(D, a[r2 + e]).fma(bv, c2);
+            c3 = DoubleVector.broadcast(D, a[r3 + e]).fma(bv, c3);
+        }
+        DoubleVector.fromArray(D, c, ci, mask).add(c0).intoArray(c, ci, mask);
+        DoubleVector.fromArray(D, c, ci + ldc, mask).add(c1).intoArray(c, ci + ldc, mask);
+        DoubleVector.fromArray(D, c, ci + 2 * ldc, mask).add(c2).intoArray(c, ci + 2 * ldc, mask);
+        DoubleVector.fromArray(D, c, ci + 3 * ldc, mask).add(c3).intoArray(c, ci + 3 * ldc, mask);
     }
 }
