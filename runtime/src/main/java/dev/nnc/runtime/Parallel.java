@@ -128,6 +128,8 @@ public final class Parallel {
     /** A pool thread; forRange calls made on one run inline. */
     private static final class Worker extends Thread {
         private final Pool pool;
+        /** Set while the worker is (about to be) parked: only then does a new job need to unpark it. */
+        volatile boolean parked;
 
         Worker(Pool pool, int index) {
             super("nnc-worker-" + index);
@@ -188,7 +190,9 @@ public final class Parallel {
             long gen = ((ctl.get() >>> 32) + 1) & 0xFFFF_FFFFL;
             ctl.set(gen << 32 | (long) chunks << 16);
             for (int i = 0, wake = Math.min(workers.length, chunks - 1); i < wake; i++) {
-                LockSupport.unpark(workers[i]);
+                if (workers[i].parked) { // a spinning worker sees the new generation by itself
+                    LockSupport.unpark(workers[i]);
+                }
             }
             participate(gen);
             long spinUntil = System.nanoTime() + SPIN_NANOS;
@@ -270,7 +274,14 @@ public final class Parallel {
                 } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.park(this);
+                    // announce the park, then look once more: a caller that published a job before
+                    // seeing the flag is caught here, one that sees it unparks this thread
+                    Worker self = (Worker) Thread.currentThread();
+                    self.parked = true;
+                    if (ctl.get() >>> 32 == seen && !stopped) {
+                        LockSupport.park(this);
+                    }
+                    self.parked = false;
                 }
             }
         }

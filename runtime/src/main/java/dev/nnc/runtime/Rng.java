@@ -99,10 +99,29 @@ public final class Rng {
      * element, in any order, and get the same value.
      */
     public static double uniform(long seed, long stream, long index) {
-        long h = mix(seed ^ GOLDEN);
-        h = mix(h ^ (stream * 0xD1B54A32D192ED03L + GOLDEN));
-        h = mix(h ^ (index * 0xAEF17502108EF2D9L + 0x632BE59BD9B4E019L));
-        return (h >>> 11) * DOUBLE_UNIT;
+        return bits(streamKey(seed, stream), index) * DOUBLE_UNIT;
+    }
+
+    /**
+     * The part of {@link #uniform} that depends on seed and stream only: a kernel computes it once
+     * and then {@link #bits} per element.
+     */
+    public static long streamKey(long seed, long stream) {
+        return mix(mix(seed ^ GOLDEN) ^ (stream * 0xD1B54A32D192ED03L + GOLDEN));
+    }
+
+    /**
+     * The 53 random bits behind {@code uniform(seed, stream, index)}, as an integer in
+     * {@code [0, 2^53)}, for {@code key = streamKey(seed, stream)}: {@code uniform(...) < p} exactly
+     * when {@code bits(key, index) < threshold(p)}.
+     */
+    public static long bits(long key, long index) {
+        return mix(key ^ (index * 0xAEF17502108EF2D9L + 0x632BE59BD9B4E019L)) >>> 11;
+    }
+
+    /** The integer {@code t} with {@code bits < t} exactly when {@code bits · 2^-53 < p}, for p in [0, 1]. */
+    public static long threshold(double p) {
+        return (long) Math.ceil(p * 0x1.0p53);
     }
 
     /** SplitMix64's finaliser: a bijective 64-bit mix with good avalanche. */

@@ -119,4 +119,20 @@ class RngTest {
         }
         assertEquals(0, cov / N, 0.002);
     }
+
+    @Test
+    void bitsAndThresholdDecideExactlyAsUniformDoes() {
+        java.util.Random r = new java.util.Random(8);
+        for (double p : new double[] {0, 0.2, 0.3, 0.5, 1.0 / 3, 0.999, 1, 0x1.0p-53, 3 * 0x1.0p-53}) {
+            long t = Rng.threshold(p);
+            for (int i = 0; i < 2000; i++) {
+                long seed = r.nextLong(), stream = r.nextInt(1000), index = r.nextInt(1 << 20);
+                long key = Rng.streamKey(seed, stream);
+                assertEquals(Rng.uniform(seed, stream, index) < p, Rng.bits(key, index) < t, "p=" + p);
+            }
+            // the boundary itself: bits == t - 1 is below p, bits == t is not
+            if (t > 0) assertTrue((t - 1) * 0x1.0p-53 < p);
+            if (t < (1L << 53)) assertTrue(t * 0x1.0p-53 >= p);
+        }
+    }
 }

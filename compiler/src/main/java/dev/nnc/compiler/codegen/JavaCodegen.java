@@ -284,11 +284,16 @@ public final class JavaCodegen {
             base = (n.backward() ? "d" + capitalize(javaName(n.op().key())) : javaName(n.op().key())) + n.id();
         }
         String candidate = base;
-        if (usedNames.contains(candidate) || RESERVED.contains(candidate)) candidate = base + n.id();
-        while (usedNames.contains(candidate) || RESERVED.contains(candidate)) candidate = candidate + "_";
+        if (usedNames.contains(candidate) || reserved(candidate)) candidate = base + n.id();
+        while (usedNames.contains(candidate) || reserved(candidate)) candidate = candidate + "_";
         usedNames.add(candidate);
         names.put(n, candidate);
         return candidate;
+    }
+
+    /** Names the generated code uses itself: no tensor may take them. */
+    private static boolean reserved(String name) {
+        return RESERVED.contains(name) || name.matches("dropKey[0-9]+");
     }
 
     private static final Set<String> RESERVED = Set.of("params", "grads", "state", "scratch", "gg", "ggOff",
@@ -1123,7 +1128,7 @@ public final class JavaCodegen {
                 body.add(arr + "[" + idx + "] = " + value.get(out) + ";");
             }
         }
-        return tile ? loops.wrap(body, new String[][] {{"r0", "r1"}, {"c0", "c1"}}) : loops.wrap(body);
+        return maskKeys(k) + (tile ? loops.wrap(body, new String[][] {{"r0", "r1"}, {"c0", "c1"}}) : loops.wrap(body));
     }
 
     /** Strides of a reduction's output over the loop space: 0 on the reduced axes. */
@@ -1159,14 +1164,43 @@ public final class JavaCodegen {
         throw new IllegalStateException("operand " + in + " is not available in the kernel");
     }
 
-    /** A dropout mask element, recomputed from (seed, step, mask, element): nothing is stored. */
+    /**
+     * A dropout mask element, drawn from (seed, step, mask, element): {@code Rng.bits} of the
+     * mask's stream key (declared before the loops, {@link #maskKeys}) against the rate's threshold.
+     */
     private String maskExpression(Node mask, LoopNest loops) {
         Map<String, String> vars = baseVars();
         vars.put("i", loops.index(0, "0"));
-        vars.put("stream", "step * " + masks.size() + " + " + masks.indexOf(mask));
-        vars.put("rate", Double.toString(mask.attrs().value()));
+        vars.put("key", maskKey(mask));
+        vars.put("threshold", Long.toString(threshold(mask.attrs().value())));
         vars.put("scale", lit(1 / (1 - mask.attrs().value())));
         return "(" + templates.scalar("dropout_mask", vars) + ")";
+    }
+
+    /** Same as {@code Rng.threshold}: the compiler does not depend on the runtime. */
+    private static long threshold(double rate) {
+        return (long) Math.ceil(rate * 0x1.0p53);
+    }
+
+    private String maskKey(Node mask) {
+        return "dropKey" + masks.indexOf(mask);
+    }
+
+    /** {@code long dropKey0 = Rng.streamKey(seed, step * 1 + 0);} for every mask the kernel draws. */
+    private String maskKeys(Kernel k) {
+        Set<Node> used = new java.util.TreeSet<>(java.util.Comparator.comparingInt(Node::id));
+        for (Node mbr : k.members()) {
+            if (mbr.op() == Op.DROPOUT_MASK) used.add(mbr);
+            for (Node in : mbr.inputs()) {
+                if (in.op() == Op.DROPOUT_MASK && !k.inputs().contains(in)) used.add(in);
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Node mask : used) {
+            sb.append("long ").append(maskKey(mask)).append(" = Rng.streamKey(seed, step * ").append(masks.size())
+                    .append(" + ").append(masks.indexOf(mask)).append(");\n");
+        }
+        return sb.toString();
     }
 
     private static List<String> extents(Shape s) {
