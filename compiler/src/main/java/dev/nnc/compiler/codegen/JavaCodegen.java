@@ -846,21 +846,13 @@ public final class JavaCodegen {
         addParameters(b, sig);
         b.addCode(withTypes(body(k, sig)));
         String key = b.build().toString();
-        String existing = kernelByText.get(key);
-        if (existing != null) {
-            methodOf.put(k, existing);
-            return existing;
-        }
-        String base = kernelName(k);
-        String methodName = base;
-        for (int i = 2; usedNames.contains(methodName); i++) methodName = base + i;
-        usedNames.add(methodName);
-        kernelByText.put(key, methodName);
+        String existing = existingKernel(k, key);
+        if (existing != null) return existing;
+        String methodName = newKernelName(k, key, false);
         MethodSpec.Builder named = b.build().toBuilder();
         named.setName(methodName);
         named.addJavadoc(kernelDoc(k, sig));
         kernels.add(named.build());
-        methodOf.put(k, methodName);
         return methodName;
     }
 
@@ -912,20 +904,10 @@ public final class JavaCodegen {
         run.addCode(withTypes(reductionFills(k, sig)));
         run.addCode(withTypes(gemmCall(k, sig, "this, " + !k.reductions().isEmpty())));
         String key = "tile " + run.build() + block.build();
-        String existing = kernelByText.get(key);
-        if (existing != null) {
-            methodOf.put(k, existing);
-            return existing;
-        }
-        String base = kernelName(k);
-        String fieldName = base;
-        for (int i = 2; usedNames.contains(fieldName) || usedNames.contains(capitalize(fieldName)); i++) {
-            fieldName = base + i;
-        }
-        usedNames.add(fieldName);
+        String existing = existingKernel(k, key);
+        if (existing != null) return existing;
+        String fieldName = newKernelName(k, key, true);
         String className = capitalize(fieldName);
-        usedNames.add(className);
-        kernelByText.put(key, fieldName);
         CodeBlock doc = CodeBlock.builder().add(kernelDoc(k, sig))
                 .add("<p>The epilogue runs per finished tile of {@code $L}, on the thread that computed it$L.\n",
                         product, k.reductions().isEmpty() ? "" : " (tiles of whole columns: the sums run down them)")
@@ -936,8 +918,31 @@ public final class JavaCodegen {
         tileFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Kernel {@link $L}: one instance, so a call allocates nothing.\n", className)
                 .initializer("new $L()", className).build());
-        methodOf.put(k, fieldName);
         return fieldName;
+    }
+
+    /** The name already given to a kernel with the same text, recorded for {@code k}; null if none. */
+    private String existingKernel(Kernel k, String key) {
+        String existing = kernelByText.get(key);
+        if (existing != null) methodOf.put(k, existing);
+        return existing;
+    }
+
+    /**
+     * A fresh name for {@code k}'s kernel, recorded under its text; with {@code withClass} the
+     * capitalized name (its nested class) must be free too.
+     */
+    private String newKernelName(Kernel k, String key, boolean withClass) {
+        String base = kernelName(k);
+        String name = base;
+        for (int i = 2; usedNames.contains(name) || withClass && usedNames.contains(capitalize(name)); i++) {
+            name = base + i;
+        }
+        usedNames.add(name);
+        if (withClass) usedNames.add(capitalize(name));
+        kernelByText.put(key, name);
+        methodOf.put(k, name);
+        return name;
     }
 
     /** {@code matmulAddRelu}: the kernel's ops, camel-cased, at most three. */
