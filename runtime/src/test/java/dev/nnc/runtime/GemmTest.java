@@ -204,6 +204,19 @@ class GemmTest {
         assertEquals(derived, f64);
     }
 
+    @Test
+    void vectorDoubleKernelsAreTheFloatOnesWithTheTypeChanged() throws IOException {
+        String src = Files.readString(Path.of("src/main/java/dev/nnc/runtime/VectorKernels.java"));
+        String floatMark = "// ---------------------------------------------------------------- float";
+        String doubleMark = "// ---------------------------------------------------------------- double";
+        String endMark = "// ---------------------------------------------------------------- end";
+        String f32 = src.substring(src.indexOf(floatMark), src.indexOf(doubleMark)).strip();
+        String f64 = src.substring(src.indexOf(doubleMark), src.indexOf(endMark)).strip();
+        String derived = f32.replace("float", "double").replace("Float", "Double").replace("F32", "F64")
+                .replace("FS", "DS").replace("FL", "DL").replace("single precision", "double precision");
+        assertEquals(derived, f64);
+    }
+
     /**
      * The epilogue sees every element of C exactly once, after the element is final, from the
      * thread that computed it; with wholeColumns every block spans all rows.
