@@ -316,6 +316,7 @@ public final class JavaCodegen {
             }
         }
         if (sb.isEmpty() || Character.isDigit(sb.charAt(0))) sb.insert(0, 't');
+        sb.setCharAt(0, Character.toLowerCase(sb.charAt(0))); // fields and locals: Hidden_1.w -> hidden1W
         return sb.toString();
     }
 
@@ -893,7 +894,8 @@ public final class JavaCodegen {
         MethodSpec.Builder block = MethodSpec.methodBuilder("block").addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "r0").addParameter(TypeName.INT, "r1")
                 .addParameter(TypeName.INT, "c0").addParameter(TypeName.INT, "c1").addCode(withTypes(loops));
-        MethodSpec.Builder run = MethodSpec.methodBuilder("run");
+        MethodSpec.Builder run = MethodSpec.methodBuilder("run")
+                .addJavadoc("Keeps what the epilogue reads, then runs the product; {@link #block} follows per tile.\n");
         addParameters(run, sig);
         List<FieldSpec> fields = new ArrayList<>();
         for (ParameterSpec p : parameters(sig)) {
