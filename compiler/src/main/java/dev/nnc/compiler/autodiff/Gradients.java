@@ -68,6 +68,7 @@ final class Gradients {
                 new Node[] {b.binary(Op.SUB, g, b.binary(Op.MUL, b.unary(Op.EXP, y), rowSum(b, g)))});
         rule(Op.CROSS_ENTROPY, (b, y, g) ->                                                         // (softmax - onehot)·g/n
                 new Node[] {b.crossEntropyGrad(y.input(0), y.input(1), g), null});
+        rule(Op.TRANSPOSE, (b, y, g) -> new Node[] {b.transpose(g)});                               // gᵀ
         rule(Op.CLAMP_PROB, (b, y, g) ->                                                            // g·[eps<x<1-eps]
                 new Node[] {b.binary(Op.MUL, g, b.unary(Op.CLAMP_PROB_MASK, y.input(0), y.attrs().value()))});
     }

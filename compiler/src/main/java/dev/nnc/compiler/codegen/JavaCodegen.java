@@ -825,7 +825,7 @@ public final class JavaCodegen {
 
     private static List<String> rowwiseNames(Node n) {
         return switch (n.op()) {
-            case SOFTMAX, LOG_SOFTMAX -> List.of("x");
+            case SOFTMAX, LOG_SOFTMAX, TRANSPOSE -> List.of("x");
             case CROSS_ENTROPY -> List.of("logits", "labels");
             case CROSS_ENTROPY_GRAD -> List.of("logits", "labels", "dy");
             default -> throw new IllegalArgumentException(n.op().toString());

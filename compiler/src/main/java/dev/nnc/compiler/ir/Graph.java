@@ -237,6 +237,22 @@ public final class Graph {
         return make(Op.MATMUL, List.of(a, b), out, Node.Type.FLOAT, attrs(0, new int[0], transA, transB, null));
     }
 
+    /**
+     * The 2-D transpose {@code [a, b] -> [b, a]} of a tensor without the batch dimension (the batch
+     * stays the first dimension of every batched tensor); {@code transpose(transpose(x))} is x.
+     */
+    public Node transpose(Node x) {
+        requireFloat(Op.TRANSPOSE, x);
+        if (x.shape().rank() != 2) throw new ShapeException("transpose needs a 2-D tensor, got " + x.shape());
+        if (x.shape().batched()) {
+            throw new ShapeException("transpose of " + x.shape() + ": a tensor with the batch dimension N cannot be "
+                    + "transposed (N stays the first dimension); transpose the other operand of '@' instead");
+        }
+        if (x.op() == Op.TRANSPOSE) return x.input(0);
+        return make(Op.TRANSPOSE, List.of(x), Shape.of(x.shape().dim(1), x.shape().dim(0)), Node.Type.FLOAT,
+                Node.Attrs.NONE);
+    }
+
     // ---- row-wise ----
 
     public Node rowwise(Op op, Node x) {

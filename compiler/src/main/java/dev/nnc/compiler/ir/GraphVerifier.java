@@ -44,7 +44,9 @@ public final class GraphVerifier {
             Shape expected = switch (n.op().family()) {
                 case ELEMENTWISE -> n.inputs().isEmpty() ? n.shape() : n.inputs().size() == 1 ? n.input(0).shape()
                         : Graph.broadcastShape(n.op(), n.input(0).shape(), n.input(1).shape());
-                case ROWWISE -> n.op() == Op.CROSS_ENTROPY ? Shape.SCALAR : n.input(0).shape();
+                case ROWWISE -> n.op() == Op.CROSS_ENTROPY ? Shape.SCALAR
+                        : n.op() == Op.TRANSPOSE ? Shape.of(n.input(0).shape().dim(1), n.input(0).shape().dim(0))
+                        : n.input(0).shape();
                 case VIEW -> n.input(0).shape().staticSize() == n.shape().staticSize()
                         && n.input(0).shape().batched() == n.shape().batched() ? n.shape() : null;
                 case BROADCAST -> Graph.broadcastShape(n.op(), n.input(0).shape(), n.shape());

@@ -64,7 +64,12 @@ public enum Op {
     /** mean over rows of -log softmax(logits)[label]; labels are i32. */
     CROSS_ENTROPY(Family.ROWWISE),
     /** dy * (softmax(logits) - onehot(label)) / n. */
-    CROSS_ENTROPY_GRAD(Family.ROWWISE);
+    CROSS_ENTROPY_GRAD(Family.ROWWISE),
+    /**
+     * [a, b] -> [b, a] of a tensor without the batch dimension; kept whole like the row-wise ops (it
+     * reads rows and writes columns). Simplify folds it into a matmul operand wherever it feeds one.
+     */
+    TRANSPOSE(Family.ROWWISE);
 
     /** Fusion classes (TVM's op patterns, roughly): what a fusion pass may do with an op. */
     public enum Family {

@@ -158,7 +158,7 @@ public final class Kernel {
             long k = gemm.attrs().flagA() ? dim(a.shape().dim(0), n) : dim(a.shape().dim(1), n);
             f += 2L * dim(gemm.shape().dim(0), n) * dim(gemm.shape().dim(1), n) * k;
         }
-        if (rowwise != null) f += 5L * size(rowwise.input(0).shape(), n);
+        if (rowwise != null && rowwise.op() != Op.TRANSPOSE) f += 5L * size(rowwise.input(0).shape(), n);
         if (rowTail != null) f += 5L * size(rowTail.input(0).shape(), n);
         for (Node m : members) f += m.op() == Op.BROADCAST ? 0 : size(space, n);
         for (Node r : reductions) f += size(r.input(0).shape(), n);

@@ -143,6 +143,7 @@ final class Builtins {
         op(c -> reduce(c, true), "mean", "x", "axis?");
         op(Builtins::reshape, "reshape", "x", "shape");
         op(Builtins::flatten, "flatten", "x");
+        op(Builtins::transpose, "transpose", "x");
         // losses (batch means)
         op(Builtins::crossEntropy, "cross_entropy", "logits", "target");
         op(Builtins::mse, "mse", "prediction", "target");
@@ -400,6 +401,11 @@ final class Builtins {
         Shape s = x.shape();
         Shape target = s.batched() ? Shape.of(Shape.BATCH, s.staticSize()) : Shape.of(s.staticSize());
         return c.build(() -> c.m.g.reshape(x, target));
+    }
+
+    private static Value transpose(Ctx c) {
+        Node x = c.tensor("x");
+        return x == null ? Value.ERROR : c.build(() -> c.m.g.transpose(x));
     }
 
     // ---- losses ----

@@ -16,7 +16,7 @@ import java.util.Map;
  * After: {@code -softplus(-z)}, exact for every z where the clamped form saturates at 1e-7.
  *
  * <p>The graph builder already folds constants and the identities {@code x*1, x+0, x-0, x/1,
- * reshape∘reshape} whenever a node is created, with this pass on or off; the rules here need to
+ * reshape∘reshape, transpose∘transpose} whenever a node is created, with this pass on or off; the rules here need to
  * see more than one node. Rules, one line each, tried in order on every node (inputs already
  * rewritten):
  */
@@ -44,7 +44,17 @@ public final class Simplify {
             new Named("log(1 - clamp_prob(sigmoid(z))) -> -softplus(z)", (g, n) ->
                     is(n, Op.LOG) && is(n.input(0), Op.SUB) && isOne(n.input(0).input(0))
                             && clampedSigmoid(n.input(0).input(1)) != null
-                            ? g.unary(Op.NEG, softplus(g, clampedSigmoid(n.input(0).input(1)))) : null));
+                            ? g.unary(Op.NEG, softplus(g, clampedSigmoid(n.input(0).input(1)))) : null),
+            new Named("matmul(transpose(a), b) -> matmul(a, b) with a's transpose flag flipped (either side)", (g, n) ->
+                    is(n, Op.MATMUL) && (is(n.input(0), Op.TRANSPOSE) || is(n.input(1), Op.TRANSPOSE))
+                            ? g.matmul(untransposed(n.input(0)), untransposed(n.input(1)),
+                                    n.attrs().flagA() ^ is(n.input(0), Op.TRANSPOSE),
+                                    n.attrs().flagB() ^ is(n.input(1), Op.TRANSPOSE)) : null));
+
+    /** x for transpose(x), else the node itself. */
+    private static Node untransposed(Node n) {
+        return is(n, Op.TRANSPOSE) ? n.input(0) : n;
+    }
 
     /** Rewrites the model's graph; returns the same model when no rule applied. */
     public static ModelIr run(ModelIr m) {

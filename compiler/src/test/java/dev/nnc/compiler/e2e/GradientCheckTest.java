@@ -43,6 +43,10 @@ class GradientCheckTest {
                 op("mean_all", "h = tanh(x @ w + b)", "loss mean(h * h)", regression),
                 op("reshape_flatten", "h = flatten(reshape(tanh(x @ w), [-1, U, 1]))", "loss mse(h, y)", regression),
                 op("matmul_params", "h = x @ (w @ v)", "loss mse(h, y)", regression.replace("U]", "U]") ),
+                // tied weights: Simplify folds the transpose into the product; the second keeps a
+                // transpose kernel (it feeds a multiply, not a product)
+                op("transpose_tied", "h = tanh(x @ w) @ transpose(w)", "loss mean(h * h) + mse(x @ w, y)", regression),
+                op("transpose_kernel", "h = x @ (w @ (transpose(v) * 1.5))", "loss mse(h, y)", regression),
                 op("dense_block", "h = x |> dense(5) |> tanh |> dense(U)", "loss mse(h, y)", regression),
                 op("dropout", "h = dropout(x @ w + b, 0.5)", "loss mse(h, y)", regression),
                 // dropout over a relu read nowhere else is differentiated as one (dz = dh·s·[h>0]);

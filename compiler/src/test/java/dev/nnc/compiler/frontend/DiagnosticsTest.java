@@ -265,6 +265,18 @@ class DiagnosticsTest {
     }
 
     @Test
+    void transposeOfABatchedTensorIsRefused() {
+        assertOne("""
+                model M {
+                    input x: f32[N, 4]
+                    output transpose(x)
+                }
+                """, ErrorCode.SHAPE_MISMATCH, 3, 12, "shape mismatch in 'transpose': transpose of [N, 4]: a tensor "
+                + "with the batch dimension N cannot be transposed (N stays the first dimension); transpose the other "
+                + "operand of '@' instead");
+    }
+
+    @Test
     void layerShapeMismatchIsAtTheLayer() {
         assertOne("""
                 model M {

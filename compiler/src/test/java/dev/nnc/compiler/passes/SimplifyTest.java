@@ -64,6 +64,21 @@ class SimplifyTest {
     }
 
     @Test
+    void transposeFoldsIntoTheMatmulThatReadsIt() {
+        // tied weights: x @ w, then back through transpose(w)
+        String body = "    h = tanh(x @ w) @ transpose(w)\n    output h\n    loss mse(h, y)";
+        Map<Op, Long> before = opsOfLoss(lower(body, false));
+        Map<Op, Long> after = opsOfLoss(lower(body, true));
+        assertEquals(1L, before.get(Op.TRANSPOSE));
+        assertTrue(!after.containsKey(Op.TRANSPOSE), after.toString());
+        assertEquals(2L, after.get(Op.MATMUL));
+        // transpose(transpose(w)) is w in the builder, whether Simplify runs or not
+        Map<Op, Long> twice = opsOfLoss(lower("    h = x @ (transpose(transpose(w)) * 2)\n    output h\n"
+                + "    loss mse(h, y)", false));
+        assertTrue(!twice.containsKey(Op.TRANSPOSE), twice.toString());
+    }
+
+    @Test
     void doubleNegationDisappears() {
         Map<Op, Long> after = opsOfLoss(lower("    h = -(-(x @ w))\n    output h\n    loss mse(h, y)", true));
         assertTrue(!after.containsKey(Op.NEG), after.toString());
