@@ -79,6 +79,8 @@ public final class JavaCodegen {
     /** Products with a tile epilogue: one class each, and the model's instance of it. */
     private final List<TypeSpec> tileClasses = new ArrayList<>();
     private final List<FieldSpec> tileFields = new ArrayList<>();
+    /** Constructor statements creating kernel instances that are sized by maxBatch. */
+    private final CodeBlock.Builder kernelInstances = CodeBlock.builder();
     private final List<FieldSpec> offsetFields = new ArrayList<>();
     private final CodeBlock.Builder offsetInit = CodeBlock.builder();
     private final List<Node> perBatchConsts = new ArrayList<>();
@@ -120,16 +122,20 @@ public final class JavaCodegen {
         addConstants(cls);
         if (trainable) addL2Segments(cls);
         addFields(cls);
+        // the entry points first: generating them creates the kernels, which the constructor sizes
+        MethodSpec predict = runMethod("forwardPredict", "Forward pass in inference mode: outputs only.",
+                plan.predict());
+        MethodSpec loss = plan.loss() == null ? null
+                : runMethod("forwardLoss", "Forward pass in inference mode: outputs and data loss.", plan.loss());
+        MethodSpec training = trainable ? trainingMethod() : null;
         cls.addMethod(constructor());
         addEntryPoints(cls);
         addAccessors(cls);
         cls.addMethod(loadMethod());
-        cls.addMethod(runMethod("forwardPredict", "Forward pass in inference mode: outputs only.", plan.predict()));
-        if (plan.loss() != null) {
-            cls.addMethod(runMethod("forwardLoss", "Forward pass in inference mode: outputs and data loss.", plan.loss()));
-        }
+        cls.addMethod(predict);
+        if (loss != null) cls.addMethod(loss);
         if (trainable) {
-            cls.addMethod(trainingMethod());
+            cls.addMethod(training);
             if (options.fuse()) {
                 cls.addField(FieldSpec.builder(PARALLEL.nestedClass("RangeBody"), "updateBody", Modifier.PRIVATE,
                         Modifier.FINAL).addJavadoc("The update over a range of parameters, bound once.\n")
@@ -293,11 +299,12 @@ public final class JavaCodegen {
 
     /** Names the generated code uses itself: no tensor may take them. */
     private static boolean reserved(String name) {
-        return RESERVED.contains(name) || name.matches("dropKey[0-9]+");
+        // locals of kernel bodies: values v<id>, loop indices i<d>, dropout keys, chunk sums
+        return RESERVED.contains(name) || name.matches("(dropKey|v|i|acc)[0-9]+");
     }
 
     private static final Set<String> RESERVED = Set.of("params", "grads", "state", "scratch", "gg", "ggOff",
-            "lo", "hi", "updateRange", "updateBody", "r0", "r1", "c0", "c1",
+            "lo", "hi", "updateRange", "updateBody", "partials", "compute", "chunks", "chunk", "r0", "r1", "c0", "c1",
             "from", "len", "l2", "updateTensor", "arena", "fixed", "n", "steps",
             "seed", "maxBatch", "rng", "batch", "update", "backward", "name", "load", "int", "float", "double",
             "long", "new", "class", "return", "for", "if", "else", "this", "default", "case", "switch", "out",
@@ -516,6 +523,7 @@ public final class JavaCodegen {
             c.addStatement("$T rng = new $T(seed)", RNG, RNG);
             for (ModelIr.Param p : m.params()) c.addStatement(initCall(p));
         }
+        c.addCode(kernelInstances.build());
         return c.build();
     }
 
@@ -766,7 +774,8 @@ public final class JavaCodegen {
             args.add(l.array());
             args.add(l.offset());
         }
-        return CodeBlock.of(k.tileEpilogue() ? "$L.run($L)" : "$L($L)", method, String.join(", ", args));
+        return CodeBlock.of(k.tileEpilogue() || parallelLoop(k) ? "$L.compute($L)" : "$L($L)", method,
+                String.join(", ", args));
     }
 
     // ---- kernels ----
@@ -843,6 +852,7 @@ public final class JavaCodegen {
     /** Emits the kernel's method (once per distinct body) and returns its name. */
     private String kernelMethod(Kernel k, KernelSig sig) {
         if (k.tileEpilogue()) return tileKernel(k, sig);
+        if (parallelLoop(k)) return loopKernel(k, sig);
         MethodSpec.Builder b = MethodSpec.methodBuilder("KERNEL").addModifiers(Modifier.PRIVATE, Modifier.STATIC);
         addParameters(b, sig);
         b.addCode(withTypes(body(k, sig)));
@@ -890,11 +900,11 @@ public final class JavaCodegen {
     private String tileKernel(Kernel k, KernelSig sig) {
         Node g = k.gemm();
         String product = sig.outputNames().get(sig.outputs().indexOf(g));
-        String loops = loopBody(k, sig, true);
+        String loops = loopBody(k, sig, LoopMode.TILE);
         MethodSpec.Builder block = MethodSpec.methodBuilder("block").addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "r0").addParameter(TypeName.INT, "r1")
                 .addParameter(TypeName.INT, "c0").addParameter(TypeName.INT, "c1").addCode(withTypes(loops));
-        MethodSpec.Builder run = MethodSpec.methodBuilder("run")
+        MethodSpec.Builder run = MethodSpec.methodBuilder("compute")
                 .addJavadoc("Keeps what the epilogue reads, then runs the product; {@link #block} follows per tile.\n");
         addParameters(run, sig);
         List<FieldSpec> fields = new ArrayList<>();
@@ -945,6 +955,120 @@ public final class JavaCodegen {
         kernelByText.put(key, name);
         methodOf.put(k, name);
         return name;
+    }
+
+    /** How a loop nest is emitted: whole, over one GEMM tile, or over chunks of rows on the pool. */
+    private enum LoopMode { WHOLE, TILE, CHUNKS }
+
+    /** Rows per chunk of a parallel loop: fixed, so sums do not depend on the number of threads. */
+    private static final int CHUNK_ROWS = 16;
+
+    /** Elements a parallel piece of a loop gets at least (smaller loops run on the calling thread). */
+    private static final long PARALLEL_ELEMENTS = 1 << 14;
+
+    /**
+     * A loop over batch rows (a kernel of its own, or the loop after a product whose epilogue cannot
+     * run per tile) runs on the pool in chunks of {@value #CHUNK_ROWS} rows.
+     */
+    private static boolean parallelLoop(Kernel k) {
+        if (k.rowwise() != null || k.rowTail() != null || k.tileEpilogue()) return false;
+        if (k.members().isEmpty() && k.reductions().isEmpty()) return false;
+        return k.space().rank() >= 1 && k.space().dim(0) == Shape.BATCH;
+    }
+
+    /**
+     * Sums that run down the rows (their output has no batch dimension) go to per-chunk partials:
+     * offset and size of each in the kernel's {@code partials}, in kernel order.
+     */
+    private static Map<Node, int[]> partialLayout(Kernel k) {
+        Map<Node, int[]> at = new LinkedHashMap<>();
+        int off = 0;
+        for (Node r : k.reductions()) {
+            if (reducedStrides(r, k.space())[0] != 0) continue; // keeps the row: chunks write apart
+            int size = r.shape().staticSize();
+            at.put(r, new int[] {off, size});
+            off += size;
+        }
+        return at;
+    }
+
+    /**
+     * Values per chunk in {@code partials}: the sums' sizes, rounded up to 16 (64 bytes of floats)
+     * so that two chunks never write the same cache line.
+     */
+    private static int partialStride(Map<Node, int[]> partial) {
+        int size = partial.values().stream().mapToInt(a -> a[1]).sum();
+        return (size + 15) / 16 * 16;
+    }
+
+    /**
+     * A loop over rows as a small class run on the pool: {@code compute} keeps the operands, runs
+     * the product if there is one, then the chunks of {@value #CHUNK_ROWS} rows in parallel
+     * ({@code run(lo, hi)}: chunks lo..hi), and adds the chunks' partial sums in chunk order, so
+     * the result does not depend on the number of threads.
+     */
+    private String loopKernel(Kernel k, KernelSig sig) {
+        String loops = loopBody(k, sig, LoopMode.CHUNKS);
+        Map<Node, int[]> partial = partialLayout(k);
+        int partialSize = partial.isEmpty() ? 0 : partialStride(partial);
+        MethodSpec.Builder chunk = MethodSpec.methodBuilder("run").addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "lo").addParameter(TypeName.INT, "hi")
+                .addCode(withTypes(loops));
+        MethodSpec.Builder compute = MethodSpec.methodBuilder("compute")
+                .addJavadoc("Keeps the operands, then runs the chunks of rows on the pool ({@link #run}).\n");
+        addParameters(compute, sig);
+        List<FieldSpec> fields = new ArrayList<>();
+        for (ParameterSpec p : parameters(sig)) {
+            if (!p.name().equals("n") && !java.util.regex.Pattern.compile("\\b" + p.name() + "\\b").matcher(loops).find()) {
+                continue;
+            }
+            fields.add(FieldSpec.builder(p.type(), p.name(), Modifier.PRIVATE).build());
+            compute.addStatement("this.$L = $L", p.name(), p.name());
+        }
+        compute.addCode(withTypes(reductionFills(k, sig)));
+        if (k.gemm() != null) compute.addCode(withTypes(gemmCall(k, sig, null)));
+        compute.addStatement("int chunks = (n + $L) / $L", CHUNK_ROWS - 1, CHUNK_ROWS);
+        if (partialSize > 0) compute.addStatement("$T.fill(partials, 0, chunks * $L, 0)", java.util.Arrays.class, partialSize);
+        // chunks per parallel piece: at least PARALLEL_ELEMENTS elements, else waking a thread costs more
+        long rowElements = Math.max(1, k.space().staticSize());
+        long grain = Math.max(1, (PARALLEL_ELEMENTS + CHUNK_ROWS * rowElements - 1) / (CHUNK_ROWS * rowElements));
+        compute.addStatement("$T.forRange(chunks, $L, this)", PARALLEL, grain);
+        for (var e : partial.entrySet()) {
+            String out = sig.outputNames().get(sig.outputs().indexOf(e.getKey()));
+            int off = e.getValue()[0];
+            int size = e.getValue()[1];
+            compute.beginControlFlow("for (int chunk = 0; chunk < chunks; chunk++)")
+                    .beginControlFlow("for (int o = 0; o < $L; o++)", size)
+                    .addStatement("$L[$LOff + o] += partials[chunk * $L + $L + o]", out, out, partialSize, off)
+                    .endControlFlow().endControlFlow();
+        }
+        String key = "loop " + compute.build() + chunk.build();
+        String existing = existingKernel(k, key);
+        if (existing != null) return existing;
+        String fieldName = newKernelName(k, key, true);
+        String className = capitalize(fieldName);
+        TypeSpec.Builder type = TypeSpec.classBuilder(className).addModifiers(Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .addSuperinterface(PARALLEL.nestedClass("RangeBody"))
+                .addJavadoc(CodeBlock.builder().add(kernelDoc(k, sig))
+                        .add("<p>Runs on the pool in chunks of $L rows$L.\n", CHUNK_ROWS, partial.isEmpty() ? ""
+                                : "; sums down the rows go to per-chunk partials, added in chunk order").build())
+                .addFields(fields);
+        if (partialSize > 0) {
+            type.addField(FieldSpec.builder(arrayType, "partials", Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("Partial sums, $L per chunk of rows: chunk c's at c * $L.\n", partialSize, partialSize).build());
+            type.addMethod(MethodSpec.constructorBuilder().addParameter(TypeName.INT, "maxBatch")
+                    .addStatement("partials = new $T[(maxBatch + $L) / $L * $L]", t, CHUNK_ROWS - 1, CHUNK_ROWS,
+                            partialSize).build());
+            kernelInstances.addStatement("this.$L = new $L(maxBatch)", fieldName, className);
+            tileFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("Kernel {@link $L}: one instance, so a call allocates nothing.\n", className).build());
+        } else {
+            tileFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("Kernel {@link $L}: one instance, so a call allocates nothing.\n", className)
+                    .initializer("new $L()", className).build());
+        }
+        tileClasses.add(type.addMethod(compute.build()).addMethod(chunk.build()).build());
+        return fieldName;
     }
 
     /** {@code matmulAddRelu}: the kernel's ops, camel-cased, at most three. */
@@ -1014,7 +1138,7 @@ public final class JavaCodegen {
         StringBuilder sb = new StringBuilder();
         if (k.gemm() != null) sb.append(gemmCall(k, sig, null));
         if (!k.members().isEmpty() || !k.reductions().isEmpty()) {
-            sb.append(reductionFills(k, sig)).append(loopBody(k, sig, false));
+            sb.append(reductionFills(k, sig)).append(loopBody(k, sig, LoopMode.WHOLE));
         }
         if (k.rowTail() != null) {
             Node tail = k.rowTail();
@@ -1080,7 +1204,9 @@ public final class JavaCodegen {
      * overwrite an input in place), compute members in locals, store what is used outside,
      * accumulate reductions.
      */
-    private String loopBody(Kernel k, KernelSig sig, boolean tile) {
+    private String loopBody(Kernel k, KernelSig sig, LoopMode mode) {
+        boolean tile = mode != LoopMode.WHOLE;
+        Map<Node, int[]> partial = mode == LoopMode.CHUNKS ? partialLayout(k) : Map.of();
         Shape space = k.space();
         List<int[]> strides = new ArrayList<>();
         strides.add(space.strides());
@@ -1129,13 +1255,47 @@ public final class JavaCodegen {
         for (Node out : stored) {
             String arr = sig.outputNames().get(sig.outputs().indexOf(out));
             String idx = loops.index(operand++, arr + "Off");
-            if (k.reductions().contains(out)) {
+            if (partial.containsKey(out)) { // this chunk's own partial sums, combined in chunk order later
+                int[] at = partial.get(out);
+                if (at[1] == 1) { // a single sum: a local of the chunk, stored once at its end
+                    body.add("acc" + at[0] + " += " + operandValue(out.input(0), value, loops) + ";");
+                } else {
+                    body.add("partials[chunk * " + partialStride(partial) + " + " + at[0]
+                            + loops.index(operand - 1, "") + "] += " + operandValue(out.input(0), value, loops) + ";");
+                }
+            } else if (k.reductions().contains(out)) {
                 body.add(arr + "[" + idx + "] += " + operandValue(out.input(0), value, loops) + ";");
             } else {
                 body.add(arr + "[" + idx + "] = " + value.get(out) + ";");
             }
         }
-        return maskKeys(k) + (tile ? loops.wrap(body, new String[][] {{"r0", "r1"}, {"c0", "c1"}}) : loops.wrap(body));
+        String[][] ranges = switch (mode) {
+            case WHOLE -> null;
+            case TILE -> new String[][] {{"r0", "r1"}, {"c0", "c1"}};
+            case CHUNKS -> {
+                List<String> ext = extents(space);
+                String[][] r = new String[ext.size()][];
+                r[0] = new String[] {"chunk * " + CHUNK_ROWS, "Math.min(n, chunk * " + CHUNK_ROWS + " + " + CHUNK_ROWS + ")"};
+                for (int d = 1; d < r.length; d++) r[d] = new String[] {"0", ext.get(d)};
+                yield r;
+            }
+        };
+        if (mode != LoopMode.CHUNKS) return maskKeys(k) + loops.wrap(body, ranges);
+        StringBuilder chunk = new StringBuilder(maskKeys(k));
+        chunk.append("for (int chunk = lo; chunk < hi; chunk++) {\n");
+        StringBuilder inner = new StringBuilder();
+        for (int[] at : partial.values()) {
+            if (at[1] == 1) inner.append(typeName()).append(" acc").append(at[0]).append(" = 0;\n");
+        }
+        inner.append(loops.wrap(body, ranges));
+        for (int[] at : partial.values()) {
+            if (at[1] == 1) {
+                inner.append("partials[chunk * ").append(partialStride(partial)).append(" + ").append(at[0])
+                        .append("] = acc").append(at[0]).append(";\n");
+            }
+        }
+        inner.toString().lines().forEach(l -> chunk.append("    ").append(l).append('\n'));
+        return chunk.append("}\n").toString();
     }
 
     /** Strides of a reduction's output over the loop space: 0 on the reduced axes. */

@@ -20,11 +20,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Products whose epilogues run per tile on the pool's threads (Gemm.Epilogue): the results do not
- * depend on how many threads share the tiles, bias-gradient sums included, and a kernel class never
- * takes the model's name.
+ * Kernels that run on the pool's threads as small classes (products with tile epilogues, loops over
+ * chunks of rows): the results do not depend on how many threads share the work, sums included; a
+ * kernel class never takes the model's name; tensor names never collide with the generated locals.
  */
-class TileEpilogueTest {
+class PoolKernelsTest {
     /** The model is named like its first kernel ("matmul + add + tanh") on purpose. */
     private static final String NET = """
             model MatmulAddTanh {
@@ -83,6 +83,46 @@ class TileEpilogueTest {
                     assertEquals(a[k], b[k], 0.0, "value " + i + "[" + k + "] with run " + run);
                 }
             }
+        }
+    }
+
+    /** The same network twice: tensors named like the generated code's locals, and plainly. */
+    private static final String NAMES = """
+            model Names {
+                input  x: f32[N, 6]
+                target y: f32[N, 5]
+                param  o: f32[6, 32] = xavier_uniform
+                param  r: f32[32, 5] = xavier_uniform
+                param  c: f32[5] = zeros
+                chunk = relu(x @ o)
+                lo = dropout(chunk, 0.25)
+                hi = lo @ r + c
+                v3 = sigmoid(hi)
+                i0 = v3 * 2
+                output i0
+                loss mse(i0, y)
+                optimizer adam(lr = 0.01)
+                regularize l2(0.001)
+            }
+            """;
+
+    @Test
+    void tensorNamesNeverCollideWithTheGeneratedCodesLocals() {
+        String plain = NAMES.replaceAll("\\bc\\b", "w1").replaceAll("\\br\\b", "w2").replaceAll("\\bo\\b", "b1")
+                .replaceAll("\\bchunk\\b", "h1").replaceAll("\\blo\\b", "h2").replaceAll("\\bhi\\b", "h3").replaceAll("\\bv3\\b", "h4")
+                .replaceAll("\\bi0\\b", "h5");
+        assertTrue(!plain.contains("chunk") && plain.contains("loss mse(h5, y)"), plain);
+        List<double[]> losses = new ArrayList<>();
+        for (String program : List.of(NAMES, plain)) {
+            CompiledModel m = Models.model("names.nn", program, CompileOptions.defaults(), 40, 3);
+            Random rnd = new Random(9);
+            double[] l = new double[4];
+            for (int step = 0; step < l.length; step++) l[step] = m.trainStep(GradientCheckTest.randomBatch(m, 40, rnd));
+            losses.add(l);
+        }
+        for (int i = 0; i < losses.getFirst().length; i++) {
+            assertTrue(Double.isFinite(losses.getFirst()[i]));
+            assertEquals(losses.get(1)[i], losses.getFirst()[i], 0.0, "step " + i);
         }
     }
 }
