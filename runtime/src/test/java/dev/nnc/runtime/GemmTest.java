@@ -190,31 +190,31 @@ class GemmTest {
         assertTrue(e.getMessage().contains("m=-2"), e.getMessage());
     }
 
+    /**
+     * The double-precision code of {@code file} (between the "double" and {@code endMark} section
+     * marks) is its float code (between "float" and "double") with {@code replace}'s pairs applied:
+     * the twins are kept by hand, and this catches a fix applied to only one of them.
+     */
+    private static void assertTwins(String file, String endMark, String... replace) throws IOException {
+        String src = Files.readString(Path.of("src/main/java/dev/nnc/runtime", file));
+        String rule = "// ---------------------------------------------------------------- ";
+        String f32 = src.substring(src.indexOf(rule + "float"), src.indexOf(rule + "double")).strip();
+        String f64 = src.substring(src.indexOf(rule + "double"), src.indexOf(rule + endMark)).strip();
+        String derived = f32;
+        for (int i = 0; i < replace.length; i += 2) derived = derived.replace(replace[i], replace[i + 1]);
+        assertEquals(derived, f64, file);
+    }
+
     @Test
     void doublePathIsTheFloatPathWithTheTypeChanged() throws IOException {
-        // the two paths are kept as twins by hand; this catches a fix applied to only one of them
-        String src = Files.readString(Path.of("src/main/java/dev/nnc/runtime/Gemm.java"));
-        String floatMark = "// ---------------------------------------------------------------- float";
-        String doubleMark = "// ---------------------------------------------------------------- double";
-        String sharedMark = "// ---------------------------------------------------------------- shared";
-        String f32 = src.substring(src.indexOf(floatMark), src.indexOf(doubleMark)).strip();
-        String f64 = src.substring(src.indexOf(doubleMark), src.indexOf(sharedMark)).strip();
-        String derived = f32.replace("float", "double").replace("F32", "F64").replace("task.f32", "task.f64")
-                .replace("0f)", "0.0)").replace("single precision", "double precision");
-        assertEquals(derived, f64);
+        assertTwins("Gemm.java", "shared", "float", "double", "F32", "F64", "task.f32", "task.f64", "0f)", "0.0)",
+                "single precision", "double precision");
     }
 
     @Test
     void vectorDoubleKernelsAreTheFloatOnesWithTheTypeChanged() throws IOException {
-        String src = Files.readString(Path.of("src/main/java/dev/nnc/runtime/VectorKernels.java"));
-        String floatMark = "// ---------------------------------------------------------------- float";
-        String doubleMark = "// ---------------------------------------------------------------- double";
-        String endMark = "// ---------------------------------------------------------------- end";
-        String f32 = src.substring(src.indexOf(floatMark), src.indexOf(doubleMark)).strip();
-        String f64 = src.substring(src.indexOf(doubleMark), src.indexOf(endMark)).strip();
-        String derived = f32.replace("float", "double").replace("Float", "Double").replace("F32", "F64")
-                .replace("FS", "DS").replace("FL", "DL").replace("single precision", "double precision");
-        assertEquals(derived, f64);
+        assertTwins("VectorKernels.java", "end", "float", "double", "Float", "Double", "F32", "F64", "FS", "DS",
+                "FL", "DL", "single precision", "double precision");
     }
 
     /**
