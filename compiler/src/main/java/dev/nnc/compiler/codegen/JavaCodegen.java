@@ -76,9 +76,9 @@ public final class JavaCodegen {
     private final Map<String, String> kernelByText = new HashMap<>();
     private final Map<Kernel, String> methodOf = new HashMap<>();
     private final List<MethodSpec> kernels = new ArrayList<>();
-    /** Products with a tile epilogue: one class each, and the model's instance of it. */
-    private final List<TypeSpec> tileClasses = new ArrayList<>();
-    private final List<FieldSpec> tileFields = new ArrayList<>();
+    /** Kernels that run on the pool (tile epilogues, loops over chunks of rows): their classes and instances. */
+    private final List<TypeSpec> kernelClasses = new ArrayList<>();
+    private final List<FieldSpec> kernelFields = new ArrayList<>();
     /** Constructor statements creating kernel instances that are sized by maxBatch. */
     private final CodeBlock.Builder kernelInstances = CodeBlock.builder();
     private final List<FieldSpec> offsetFields = new ArrayList<>();
@@ -150,8 +150,8 @@ public final class JavaCodegen {
             }
         }
         kernels.forEach(cls::addMethod);
-        tileFields.forEach(cls::addField);
-        tileClasses.forEach(cls::addType);
+        kernelFields.forEach(cls::addField);
+        kernelClasses.forEach(cls::addType);
         JavaFile file = JavaFile.builder(options.packageName(), cls.build())
                 .skipJavaLangImports(true).indent("    ").build();
         return new GeneratedSource(options.packageName(), m.name(), file.toString());
@@ -892,8 +892,8 @@ public final class JavaCodegen {
     }
 
     /**
-     * A product with a tile epilogue, as a small class: {@code run} keeps the operands the epilogue
-     * reads and starts the product; {@code block} is the epilogue over one finished tile, called by
+     * A product with a tile epilogue, as a small class: {@code compute} keeps the operands the
+     * epilogue reads and starts the product; {@code block} is the epilogue over one finished tile, called by
      * the thread that computed it ({@code Gemm.Epilogue}). One instance per model, so a call
      * allocates nothing.
      */
@@ -924,10 +924,10 @@ public final class JavaCodegen {
                 .add("<p>The epilogue runs per finished tile of {@code $L}, on the thread that computed it$L.\n",
                         product, k.reductions().isEmpty() ? "" : " (tiles of whole columns: the sums run down them)")
                 .build();
-        tileClasses.add(TypeSpec.classBuilder(className).addModifiers(Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        kernelClasses.add(TypeSpec.classBuilder(className).addModifiers(Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .addSuperinterface(GEMM.nestedClass("Epilogue")).addJavadoc(doc).addFields(fields)
                 .addMethod(run.build()).addMethod(block.build()).build());
-        tileFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
+        kernelFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Kernel {@link $L}: one instance, so a call allocates nothing.\n", className)
                 .initializer("new $L()", className).build());
         return fieldName;
@@ -1060,14 +1060,14 @@ public final class JavaCodegen {
                     .addStatement("partials = new $T[(maxBatch + $L) / $L * $L]", t, CHUNK_ROWS - 1, CHUNK_ROWS,
                             partialSize).build());
             kernelInstances.addStatement("this.$L = new $L(maxBatch)", fieldName, className);
-            tileFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
+            kernelFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
                     .addJavadoc("Kernel {@link $L}: one instance, so a call allocates nothing.\n", className).build());
         } else {
-            tileFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
+            kernelFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
                     .addJavadoc("Kernel {@link $L}: one instance, so a call allocates nothing.\n", className)
                     .initializer("new $L()", className).build());
         }
-        tileClasses.add(type.addMethod(compute.build()).addMethod(chunk.build()).build());
+        kernelClasses.add(type.addMethod(compute.build()).addMethod(chunk.build()).build());
         return fieldName;
     }
 
