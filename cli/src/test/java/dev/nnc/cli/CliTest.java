@@ -228,6 +228,7 @@ class CliTest {
         assertTrue(fused.contains("lines [5]"), fused);
         String json = nnc("inspect", f, "--stage", "fused", "--format", "json").out();
         assertTrue(json.contains("\"kernels\": [") && json.contains("\"unfused_kernel_count\":"), json);
+        assertTrue(json.contains("\"runs_on\": \"tiles\"") && fused.contains("[tiles]"), json);
         String mem = nnc("inspect", f, "--stage", "memory", "--format", "json", "--mode", "inference").out();
         for (String key : new String[] {"\"arena_bytes\"", "\"naive_bytes\"", "\"peak_live_bytes\"", "\"buffers\""}) {
             assertTrue(mem.contains(key), key + " in " + mem);

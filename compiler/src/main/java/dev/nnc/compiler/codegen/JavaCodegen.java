@@ -970,7 +970,7 @@ public final class JavaCodegen {
      * A loop over batch rows (a kernel of its own, or the loop after a product whose epilogue cannot
      * run per tile) runs on the pool in chunks of {@value #CHUNK_ROWS} rows.
      */
-    private static boolean parallelLoop(Kernel k) {
+    static boolean parallelLoop(Kernel k) {
         if (k.rowwise() != null || k.rowTail() != null || k.tileEpilogue()) return false;
         if (k.members().isEmpty() && k.reductions().isEmpty()) return false;
         return k.space().rank() >= 1 && k.space().dim(0) == Shape.BATCH;

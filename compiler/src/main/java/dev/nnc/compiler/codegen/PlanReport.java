@@ -161,8 +161,9 @@ public final class PlanReport {
         int i = 0;
         for (Kernel k : e.kernels()) {
             if (training && i == e.backwardStart()) sb.append("-- backward --\n");
-            sb.append(String.format(Locale.ROOT, "%3d %-28s %s%n", i++, gen.methodNames().get(k),
-                    k.ops().stream().map(o -> o.op().key()).collect(Collectors.joining(" + "))));
+            sb.append(String.format(Locale.ROOT, "%3d %-28s %s%s%n", i++, gen.methodNames().get(k),
+                    k.ops().stream().map(o -> o.op().key()).collect(Collectors.joining(" + ")),
+                    runsOn(k).equals("caller") ? "" : "   [" + runsOn(k) + "]"));
             sb.append(String.format(Locale.ROOT, "      lines %s   %s -> %s   %.2f MFLOP  %.1f KB%n",
                     k.lines(), tensors(k.inputs()), outputs(k), k.flops(batch) / 1e6,
                     k.bytes(batch, elementBytes) / 1024.0));
@@ -178,6 +179,15 @@ public final class PlanReport {
                     unfusedUpdateLoops(), f.unfusedUpdateBytes() / 1024.0));
         }
         return sb.toString();
+    }
+
+    /**
+     * Where the kernel's elementwise work runs: "tiles" (a product's epilogue, per finished tile on
+     * the pool), "chunks" (a loop over chunks of rows on the pool) or "caller" (the calling thread;
+     * a product alone still runs on the pool).
+     */
+    private static String runsOn(Kernel k) {
+        return k.tileEpilogue() ? "tiles" : JavaCodegen.parallelLoop(k) ? "chunks" : "caller";
     }
 
     /** The kernel's outputs; a product that only its tile epilogue reads is marked "in cache". */
@@ -222,6 +232,7 @@ public final class PlanReport {
                     .append(", \"inputs\": ").append(tensorsJson(k.inputs()))
                     .append(", \"outputs\": ").append(tensorsJson(k.outputs()))
                     .append(", \"tile_epilogue\": ").append(k.tileEpilogue())
+                    .append(", \"runs_on\": ").append(q(runsOn(k)))
                     .append(", \"flops\": ").append(k.flops(batch))
                     .append(", \"bytes\": ").append(k.bytes(batch, elementBytes)).append('}');
             i++;
