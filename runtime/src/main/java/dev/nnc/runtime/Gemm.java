@@ -12,12 +12,14 @@ import java.util.Arrays;
  * or B (A and B may overlap each other, and all three may live in the same array).
  *
  * <p>How it runs: C is computed in tiles of {@value #NC} columns; for each tile and each slice of
- * {@value #KC} steps along k, the slice of B is copied (transposed when {@code transB}) into a
- * per-thread panel so that the inner loop always walks one dense row of B and one dense row of C.
- * A micro-kernel updates four rows of C with four steps of k per pass over the row, plain Java that
- * HotSpot's auto-vectorizer turns into SIMD code; it reads A's elements as broadcast scalars, so a
- * transposed A is read in place (by strides) without a copy. A product with fewer than four rows and
- * a transposed B uses dot products along k instead, which needs no copy of B either.
+ * {@value #KC} steps along k, the micro-kernel's inner loop walks one dense row of B and one dense
+ * row of C: B's own rows when B is stored {@code [k, n]} (read in place), else a transposed copy of
+ * the slice in a per-thread panel. The micro-kernel is the Vector API one ({@link VectorKernels},
+ * when the module is present) or a plain-Java one that updates four rows of C with four steps of k
+ * per pass over the row, which HotSpot's auto-vectorizer turns into SIMD code. Both read A's
+ * elements as broadcast scalars, so a transposed A is read in place (by strides) without a copy. A
+ * product with fewer than four rows and a transposed B uses dot products along k instead, which
+ * needs no copy of B either.
  *
  * <p>Products of at least {@value #PARALLEL_WORK} multiply-adds are split across {@link Parallel}:
  * by blocks of four rows of C, or by blocks of {@value #NR} columns when B is transposed (each
@@ -183,7 +185,11 @@ public final class Gemm {
             int w = Math.min(NC, j1 - jb);
             for (int pb = 0; pb < k; pb += KC) {
                 int kc = Math.min(KC, k - pb);
-                // B panel [kc × w], packed so that the kernel's inner loop reads one dense row
+                // the kernel's inner loop reads one dense row of the B panel [kc × w]: B's own rows
+                // when B is stored [k, n], else a transposed copy
+                float[] panel = b;
+                int panelOff = bOff + pb * n + jb;
+                int ldb = n;
                 if (transB) {
                     for (int j = 0; j < w; j++) {
                         int src = bOff + (jb + j) * k + pb;
@@ -191,15 +197,16 @@ public final class Gemm {
                             bp[p * w + j] = b[src + p];
                         }
                     }
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        System.arraycopy(b, bOff + (pb + p) * n + jb, bp, p * w, w);
-                    }
+                    panel = bp;
+                    panelOff = 0;
+                    ldb = w;
                 }
                 if (vector) {
-                    VectorKernels.kernelF32(a, aOff + i0 * ri + pb * pc, ri, pc, bp, w, c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
+                    VectorKernels.kernelF32(a, aOff + i0 * ri + pb * pc, ri, pc, panel, panelOff, ldb,
+                            c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
                 } else {
-                    kernelF32(a, aOff + i0 * ri + pb * pc, ri, pc, bp, 0, w, c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
+                    kernelF32(a, aOff + i0 * ri + pb * pc, ri, pc, panel, panelOff, ldb,
+                            c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
                 }
             }
         }
@@ -399,7 +406,11 @@ public final class Gemm {
             int w = Math.min(NC, j1 - jb);
             for (int pb = 0; pb < k; pb += KC) {
                 int kc = Math.min(KC, k - pb);
-                // B panel [kc × w], packed so that the kernel's inner loop reads one dense row
+                // the kernel's inner loop reads one dense row of the B panel [kc × w]: B's own rows
+                // when B is stored [k, n], else a transposed copy
+                double[] panel = b;
+                int panelOff = bOff + pb * n + jb;
+                int ldb = n;
                 if (transB) {
                     for (int j = 0; j < w; j++) {
                         int src = bOff + (jb + j) * k + pb;
@@ -407,15 +418,16 @@ public final class Gemm {
                             bp[p * w + j] = b[src + p];
                         }
                     }
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        System.arraycopy(b, bOff + (pb + p) * n + jb, bp, p * w, w);
-                    }
+                    panel = bp;
+                    panelOff = 0;
+                    ldb = w;
                 }
                 if (vector) {
-                    VectorKernels.kernelF64(a, aOff + i0 * ri + pb * pc, ri, pc, bp, w, c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
+                    VectorKernels.kernelF64(a, aOff + i0 * ri + pb * pc, ri, pc, panel, panelOff, ldb,
+                            c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
                 } else {
-                    kernelF64(a, aOff + i0 * ri + pb * pc, ri, pc, bp, 0, w, c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
+                    kernelF64(a, aOff + i0 * ri + pb * pc, ri, pc, panel, panelOff, ldb,
+                            c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
                 }
             }
         }

@@ -33,10 +33,10 @@ final class VectorKernels {
 
     /**
      * {@code C[mr × w] += A[mr × kc] · B[kc × w]} in single precision, the same contract as the plain
-     * kernel: A(i, p) at {@code a[aOff + i * ri + p * pc]}, B packed with row stride {@code ldb}, C
+     * kernel: A(i, p) at {@code a[aOff + i * ri + p * pc]}, B(p, j) at {@code b[bOff + p * ldb + j]}, C
      * with row stride {@code ldc}.
      */
-    static void kernelF32(float[] a, int aOff, int ri, int pc, float[] b, int ldb,
+    static void kernelF32(float[] a, int aOff, int ri, int pc, float[] b, int bOff, int ldb,
                           float[] c, int cOff, int ldc, int mr, int w, int kc) {
         int wv = w - w % (2 * FL);
         int mv = mr - mr % 4;
@@ -44,14 +44,14 @@ final class VectorKernels {
             int r0 = aOff + i * ri;
             int c0 = cOff + i * ldc;
             for (int j = 0; j < wv; j += 2 * FL) {
-                tileF32(a, r0, ri, pc, b, j, ldb, c, c0 + j, ldc, kc);
+                tileF32(a, r0, ri, pc, b, bOff + j, ldb, c, c0 + j, ldc, kc);
             }
             for (int j = wv; j < w; j += FL) {
-                narrowTileF32(a, r0, ri, pc, b, j, w, ldb, c, c0 + j, ldc, kc);
+                narrowTileF32(a, r0, ri, pc, b, bOff, j, w, ldb, c, c0 + j, ldc, kc);
             }
         }
         if (mv < mr) {
-            Gemm.kernelF32(a, aOff + mv * ri, ri, pc, b, 0, ldb, c, cOff + mv * ldc, ldc, mr - mv, w, kc);
+            Gemm.kernelF32(a, aOff + mv * ri, ri, pc, b, bOff, ldb, c, cOff + mv * ldc, ldc, mr - mv, w, kc);
         }
     }
 
@@ -98,7 +98,7 @@ final class VectorKernels {
      * The columns past the last whole tile: 4 rows × one vector from column {@code j}, masked to
      * the panel's width {@code w} (a layer of 10 outputs is one masked vector).
      */
-    private static void narrowTileF32(float[] a, int r0, int ri, int pc, float[] b, int j, int w, int ldb,
+    private static void narrowTileF32(float[] a, int r0, int ri, int pc, float[] b, int bOff, int j, int w, int ldb,
                                       float[] c, int ci, int ldc, int kc) {
         VectorMask<Float> mask = FS.indexInRange(j, w);
         FloatVector c0 = FloatVector.zero(FS), c1 = FloatVector.zero(FS);
@@ -107,7 +107,7 @@ final class VectorKernels {
         int r2 = r1 + ri;
         int r3 = r2 + ri;
         for (int p = 0; p < kc; p++) {
-            FloatVector bv = FloatVector.fromArray(FS, b, p * ldb + j, mask);
+            FloatVector bv = FloatVector.fromArray(FS, b, bOff + p * ldb + j, mask);
             int e = p * pc;
             c0 = FloatVector.broadcast(FS, a[r0 + e]).fma(bv, c0);
             c1 = FloatVector.broadcast(FS, a[r1 + e]).fma(bv, c1);
@@ -124,10 +124,10 @@ final class VectorKernels {
 
     /**
      * {@code C[mr × w] += A[mr × kc] · B[kc × w]} in double precision, the same contract as the plain
-     * kernel: A(i, p) at {@code a[aOff + i * ri + p * pc]}, B packed with row stride {@code ldb}, C
+     * kernel: A(i, p) at {@code a[aOff + i * ri + p * pc]}, B(p, j) at {@code b[bOff + p * ldb + j]}, C
      * with row stride {@code ldc}.
      */
-    static void kernelF64(double[] a, int aOff, int ri, int pc, double[] b, int ldb,
+    static void kernelF64(double[] a, int aOff, int ri, int pc, double[] b, int bOff, int ldb,
                           double[] c, int cOff, int ldc, int mr, int w, int kc) {
         int wv = w - w % (2 * DL);
         int mv = mr - mr % 4;
@@ -135,14 +135,14 @@ final class VectorKernels {
             int r0 = aOff + i * ri;
             int c0 = cOff + i * ldc;
             for (int j = 0; j < wv; j += 2 * DL) {
-                tileF64(a, r0, ri, pc, b, j, ldb, c, c0 + j, ldc, kc);
+                tileF64(a, r0, ri, pc, b, bOff + j, ldb, c, c0 + j, ldc, kc);
             }
             for (int j = wv; j < w; j += DL) {
-                narrowTileF64(a, r0, ri, pc, b, j, w, ldb, c, c0 + j, ldc, kc);
+                narrowTileF64(a, r0, ri, pc, b, bOff, j, w, ldb, c, c0 + j, ldc, kc);
             }
         }
         if (mv < mr) {
-            Gemm.kernelF64(a, aOff + mv * ri, ri, pc, b, 0, ldb, c, cOff + mv * ldc, ldc, mr - mv, w, kc);
+            Gemm.kernelF64(a, aOff + mv * ri, ri, pc, b, bOff, ldb, c, cOff + mv * ldc, ldc, mr - mv, w, kc);
         }
     }
 
@@ -189,7 +189,7 @@ final class VectorKernels {
      * The columns past the last whole tile: 4 rows × one vector from column {@code j}, masked to
      * the panel's width {@code w} (a layer of 10 outputs is one masked vector).
      */
-    private static void narrowTileF64(double[] a, int r0, int ri, int pc, double[] b, int j, int w, int ldb,
+    private static void narrowTileF64(double[] a, int r0, int ri, int pc, double[] b, int bOff, int j, int w, int ldb,
                                       double[] c, int ci, int ldc, int kc) {
         VectorMask<Double> mask = DS.indexInRange(j, w);
         DoubleVector c0 = DoubleVector.zero(DS), c1 = DoubleVector.zero(DS);
@@ -198,7 +198,7 @@ final class VectorKernels {
         int r2 = r1 + ri;
         int r3 = r2 + ri;
         for (int p = 0; p < kc; p++) {
-            DoubleVector bv = DoubleVector.fromArray(DS, b, p * ldb + j, mask);
+            DoubleVector bv = DoubleVector.fromArray(DS, b, bOff + p * ldb + j, mask);
             int e = p * pc;
             c0 = DoubleVector.broadcast(DS, a[r0 + e]).fma(bv, c0);
             c1 = DoubleVector.broadcast(DS, a[r1 + e]).fma(bv, c1);
