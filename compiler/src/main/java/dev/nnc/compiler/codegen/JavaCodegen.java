@@ -906,13 +906,7 @@ public final class JavaCodegen {
                 .addParameter(TypeName.INT, "c0").addParameter(TypeName.INT, "c1").addCode(withTypes(loops));
         MethodSpec.Builder run = MethodSpec.methodBuilder("compute")
                 .addJavadoc("Keeps what the epilogue reads, then runs the product; {@link #block} follows per tile.\n");
-        addParameters(run, sig);
-        List<FieldSpec> fields = new ArrayList<>();
-        for (ParameterSpec p : parameters(sig)) {
-            if (!java.util.regex.Pattern.compile("\\b" + p.name() + "\\b").matcher(loops).find()) continue;
-            fields.add(FieldSpec.builder(p.type(), p.name(), Modifier.PRIVATE).build());
-            run.addStatement("this.$L = $L", p.name(), p.name());
-        }
+        List<FieldSpec> fields = keepOperands(run, sig, loops);
         run.addCode(withTypes(reductionFills(k, sig)));
         run.addCode(withTypes(gemmCall(k, sig, "this, " + !k.reductions().isEmpty())));
         String key = "tile " + run.build() + block.build();
@@ -927,10 +921,40 @@ public final class JavaCodegen {
         kernelClasses.add(TypeSpec.classBuilder(className).addModifiers(Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .addSuperinterface(GEMM.nestedClass("Epilogue")).addJavadoc(doc).addFields(fields)
                 .addMethod(run.build()).addMethod(block.build()).build());
-        kernelFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("Kernel {@link $L}: one instance, so a call allocates nothing.\n", className)
-                .initializer("new $L()", className).build());
+        addKernelInstance(fieldName, className, false);
         return fieldName;
+    }
+
+    /**
+     * Fields for the kernel parameters that {@code body} reads, assigned at the start of {@code entry}
+     * (which takes all the parameters): a pool kernel's worker-side method reads its operands there.
+     */
+    private List<FieldSpec> keepOperands(MethodSpec.Builder entry, KernelSig sig, String body) {
+        addParameters(entry, sig);
+        List<FieldSpec> fields = new ArrayList<>();
+        for (ParameterSpec p : parameters(sig)) {
+            if (!java.util.regex.Pattern.compile("\\b" + p.name() + "\\b").matcher(body).find()) continue;
+            fields.add(FieldSpec.builder(p.type(), p.name(), Modifier.PRIVATE).build());
+            entry.addStatement("this.$L = $L", p.name(), p.name());
+        }
+        return fields;
+    }
+
+    /** The model's one instance of a pool kernel class; created in the constructor when sized by maxBatch. */
+    private void addKernelInstance(String fieldName, String className, boolean sizedByMaxBatch) {
+        FieldSpec.Builder f = FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Kernel {@link $L}: one instance, so a call allocates nothing.\n", className);
+        if (sizedByMaxBatch) {
+            kernelInstances.addStatement("this.$L = new $L(maxBatch)", fieldName, className);
+        } else {
+            f.initializer("new $L()", className);
+        }
+        kernelFields.add(f.build());
+    }
+
+    /** {@code " + 5"} for an offset, nothing for 0. */
+    private static String plus(int offset) {
+        return offset == 0 ? "" : offset + " + ";
     }
 
     /** The name already given to a kernel with the same text, recorded for {@code k}; null if none. */
@@ -1016,15 +1040,7 @@ public final class JavaCodegen {
                 .addCode(withTypes(loops));
         MethodSpec.Builder compute = MethodSpec.methodBuilder("compute")
                 .addJavadoc("Keeps the operands, then runs the chunks of rows on the pool ({@link #run}).\n");
-        addParameters(compute, sig);
-        List<FieldSpec> fields = new ArrayList<>();
-        for (ParameterSpec p : parameters(sig)) {
-            if (!p.name().equals("n") && !java.util.regex.Pattern.compile("\\b" + p.name() + "\\b").matcher(loops).find()) {
-                continue;
-            }
-            fields.add(FieldSpec.builder(p.type(), p.name(), Modifier.PRIVATE).build());
-            compute.addStatement("this.$L = $L", p.name(), p.name());
-        }
+        List<FieldSpec> fields = keepOperands(compute, sig, loops);
         compute.addCode(withTypes(reductionFills(k, sig)));
         if (k.gemm() != null) compute.addCode(withTypes(gemmCall(k, sig, null)));
         compute.addStatement("int chunks = (n + $L) / $L", CHUNK_ROWS - 1, CHUNK_ROWS);
@@ -1037,10 +1053,16 @@ public final class JavaCodegen {
             String out = sig.outputNames().get(sig.outputs().indexOf(e.getKey()));
             int off = e.getValue()[0];
             int size = e.getValue()[1];
-            compute.beginControlFlow("for (int chunk = 0; chunk < chunks; chunk++)")
-                    .beginControlFlow("for (int o = 0; o < $L; o++)", size)
-                    .addStatement("$L[$LOff + o] += partials[chunk * $L + $L + o]", out, out, partialSize, off)
-                    .endControlFlow().endControlFlow();
+            compute.beginControlFlow("for (int chunk = 0; chunk < chunks; chunk++)");
+            if (size == 1) {
+                compute.addStatement("$L[$LOff] += partials[chunk * $L$L]", out, out, partialSize,
+                        off == 0 ? "" : " + " + off);
+            } else {
+                compute.beginControlFlow("for (int o = 0; o < $L; o++)", size)
+                        .addStatement("$L[$LOff + o] += partials[chunk * $L + $Lo]", out, out, partialSize, plus(off))
+                        .endControlFlow();
+            }
+            compute.endControlFlow();
         }
         String key = "loop " + compute.build() + chunk.build();
         String existing = existingKernel(k, key);
@@ -1054,19 +1076,15 @@ public final class JavaCodegen {
                                 : "; sums down the rows go to per-chunk partials, added in chunk order").build())
                 .addFields(fields);
         if (partialSize > 0) {
+            int sums = partial.values().stream().mapToInt(a -> a[1]).sum();
             type.addField(FieldSpec.builder(arrayType, "partials", Modifier.PRIVATE, Modifier.FINAL)
-                    .addJavadoc("Partial sums, $L per chunk of rows: chunk c's at c * $L.\n", partialSize, partialSize).build());
+                    .addJavadoc("Partial sums of each chunk of rows ($L values, padded to $L): chunk c's at c * $L.\n",
+                            sums, partialSize, partialSize).build());
             type.addMethod(MethodSpec.constructorBuilder().addParameter(TypeName.INT, "maxBatch")
                     .addStatement("partials = new $T[(maxBatch + $L) / $L * $L]", t, CHUNK_ROWS - 1, CHUNK_ROWS,
                             partialSize).build());
-            kernelInstances.addStatement("this.$L = new $L(maxBatch)", fieldName, className);
-            kernelFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
-                    .addJavadoc("Kernel {@link $L}: one instance, so a call allocates nothing.\n", className).build());
-        } else {
-            kernelFields.add(FieldSpec.builder(ClassName.get("", className), fieldName, Modifier.PRIVATE, Modifier.FINAL)
-                    .addJavadoc("Kernel {@link $L}: one instance, so a call allocates nothing.\n", className)
-                    .initializer("new $L()", className).build());
         }
+        addKernelInstance(fieldName, className, partialSize > 0);
         kernelClasses.add(type.addMethod(compute.build()).addMethod(chunk.build()).build());
         return fieldName;
     }
@@ -1260,8 +1278,9 @@ public final class JavaCodegen {
                 if (at[1] == 1) { // a single sum: a local of the chunk, stored once at its end
                     body.add("acc" + at[0] + " += " + operandValue(out.input(0), value, loops) + ";");
                 } else {
-                    body.add("partials[chunk * " + partialStride(partial) + " + " + at[0]
-                            + loops.index(operand - 1, "") + "] += " + operandValue(out.input(0), value, loops) + ";");
+                    String at0 = at[0] == 0 ? "" : " + " + at[0];
+                    body.add("partials[chunk * " + partialStride(partial) + at0 + loops.index(operand - 1, "")
+                            + "] += " + operandValue(out.input(0), value, loops) + ";");
                 }
             } else if (k.reductions().contains(out)) {
                 body.add(arr + "[" + idx + "] += " + operandValue(out.input(0), value, loops) + ";");
@@ -1290,7 +1309,7 @@ public final class JavaCodegen {
         inner.append(loops.wrap(body, ranges));
         for (int[] at : partial.values()) {
             if (at[1] == 1) {
-                inner.append("partials[chunk * ").append(partialStride(partial)).append(" + ").append(at[0])
+                inner.append("partials[chunk * ").append(partialStride(partial)).append(at[0] == 0 ? "" : " + " + at[0])
                         .append("] = acc").append(at[0]).append(";\n");
             }
         }
@@ -1415,8 +1434,8 @@ public final class JavaCodegen {
         boolean l2 = opt.l2() > 0 && m.params().stream().anyMatch(ModelIr.Param::weight);
         MethodSpec.Builder b = MethodSpec.methodBuilder("updateRange").addModifiers(Modifier.PRIVATE)
                 .addParameter(TypeName.INT, "lo").addParameter(TypeName.INT, "hi")
-                .addJavadoc("$L update$L of the parameters [lo, hi).\n", opt.kind(),
-                        l2 ? " with l2 " + opt.l2() + " on weights" : "");
+                .addJavadoc("$L update of the parameters [lo, hi)$L.\n", opt.kind(),
+                        l2 ? ", with l2 " + opt.l2() + " on weights" : "");
         b.addStatement("int count = PARAM_COUNT");
         if (template.equals("adam")) {
             b.addStatement("long t = steps + 1");
