@@ -79,6 +79,7 @@ public final class JavaCodegen {
     /** Kernels that run on the pool (tile epilogues, loops over chunks of rows): their classes and instances. */
     private final List<TypeSpec> kernelClasses = new ArrayList<>();
     private final List<FieldSpec> kernelFields = new ArrayList<>();
+    private UpdateSteps updateSteps;
     /** Constructor statements creating kernel instances that are sized by maxBatch. */
     private final CodeBlock.Builder kernelInstances = CodeBlock.builder();
     private final List<FieldSpec> offsetFields = new ArrayList<>();
@@ -459,7 +460,7 @@ public final class JavaCodegen {
             cls.addField(FieldSpec.builder(arrayType, "grads", Modifier.PRIVATE, Modifier.FINAL)
                     .addJavadoc("Gradients, laid out like params.\n").initializer("new $T[PARAM_COUNT]", t).build());
         }
-        int slots = trainable ? stateSlots() : 0;
+        int slots = trainable ? UpdateSteps.stateSlots(m.optimizer()) : 0;
         if (slots > 0) {
             cls.addField(FieldSpec.builder(arrayType, "state", Modifier.PRIVATE, Modifier.FINAL)
                     .addJavadoc("Optimizer state ($L value(s) per parameter).\n", slots)
@@ -489,11 +490,6 @@ public final class JavaCodegen {
                 .addJavadoc("Optimizer steps taken.\n").build());
     }
 
-    private int stateSlots() {
-        if (m.optimizer() == null) return 0;
-        if (m.optimizer().kind().equals("adam")) return 2;
-        return m.optimizer().arg("momentum") > 0 ? 1 : 0;
-    }
 
     private MethodSpec constructor() {
         MethodSpec.Builder c = MethodSpec.constructorBuilder().addModifiers(Modifier.PUBLIC)
@@ -1429,7 +1425,7 @@ public final class JavaCodegen {
         Map<String, String> vars = optimizerVars();
         String template = UpdateSteps.templateOf(opt);
         if (template.equals("sgd_momentum")) {
-            vars.put("direction", opt.arg("nesterov") > 0 ? "(g + " + lit(opt.arg("momentum")) + " * v)" : "v");
+            vars.put("direction", updateSteps().nesterov() ? "(g + " + lit(opt.arg("momentum")) + " * v)" : "v");
         }
         boolean l2 = opt.l2() > 0 && m.params().stream().anyMatch(ModelIr.Param::weight);
         MethodSpec.Builder b = MethodSpec.methodBuilder("updateRange").addModifiers(Modifier.PRIVATE)
@@ -1470,8 +1466,10 @@ public final class JavaCodegen {
         return vars;
     }
 
+    /** The optimizer's steps (the unfused update; the report counts both updates from them), parsed once. */
     UpdateSteps updateSteps() {
-        return UpdateSteps.of(templates, m.optimizer(), optimizerVars());
+        if (updateSteps == null) updateSteps = UpdateSteps.of(templates, m.optimizer(), optimizerVars());
+        return updateSteps;
     }
 
     /**

@@ -107,9 +107,7 @@ public final class PlanReport {
     /** Parameters, gradients and optimizer state read and written once by the update loop. */
     private long updateBytes() {
         long params = model.params().stream().mapToLong(p -> p.node().shape().staticSize()).sum();
-        int slots = model.optimizer() == null ? 0 : model.optimizer().kind().equals("adam") ? 2
-                : model.optimizer().arg("momentum") > 0 ? 1 : 0;
-        return params * (3 + 2L * slots) * elementBytes;
+        return params * (3 + 2L * UpdateSteps.stateSlots(model.optimizer())) * elementBytes;
     }
 
     /**

@@ -54,6 +54,16 @@ public final class UpdateSteps {
         return opt.args().getOrDefault("momentum", 0.0) > 0 ? "sgd_momentum" : "sgd";
     }
 
+    /** Optimizer state values per parameter: Adam's two moments, momentum's velocity, none for SGD. */
+    public static int stateSlots(ModelIr.Optimizer opt) {
+        if (opt == null) return 0;
+        return switch (templateOf(opt)) {
+            case "adam" -> 2;
+            case "sgd_momentum" -> 1;
+            default -> 0;
+        };
+    }
+
     /** The steps of the model's optimizer, with its hyper-parameters rendered into the expressions. */
     public static UpdateSteps of(Templates templates, ModelIr.Optimizer opt, Map<String, String> vars) {
         String text = templates.file(templateOf(opt) + ".steps", vars);
