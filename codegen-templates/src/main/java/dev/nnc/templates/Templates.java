@@ -50,8 +50,7 @@ public final class Templates {
 
     /** A loop skeleton ({@code jvm/softmax.tmpl}), rendered. */
     public String skeleton(String name, Map<String, String> vars) {
-        String path = backend + "/" + name + ".tmpl";
-        return render(path, load(path, true), vars);
+        return file(name + ".tmpl", vars);
     }
 
     /** Any other template file of the backend, by its full name ({@code adam.steps}), rendered. */
