@@ -62,16 +62,8 @@ public final class FuseKernels {
         return n.op().family() == Op.Family.SOURCE && n.op() != Op.DROPOUT_MASK || n.op() == Op.RESHAPE;
     }
 
-    /**
-     * Masks are ordinary members: the forward kernel draws each element once and, in training,
-     * stores it for the backward pass (recomputing the hash there cost about 5% of a training step).
-     */
-    private boolean inlineMask(Node n) {
-        return false;
-    }
-
     private void place(Node x) {
-        if (isValue(x) || inlineMask(x)) return;
+        if (isValue(x)) return;
         Kernel k;
         switch (x.op().family()) {
             case GEMM -> k = open(Kernel.gemm(x));
@@ -166,7 +158,7 @@ public final class FuseKernels {
         for (Kernel k : kernels) {
             for (Node op : k.ops()) {
                 for (Node in : op.inputs()) {
-                    if (k.computes(in) || inlineMask(in)) continue;
+                    if (k.computes(in)) continue;
                     k.addInput(in);
                     readers.computeIfAbsent(source(in), z -> new HashSet<>()).add(k);
                 }
