@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 public final class Templates {
     private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z0-9_]+)}");
     private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
+    private static final Map<String, Properties> SCALARS = new ConcurrentHashMap<>();
 
     private final String backend;
 
@@ -59,14 +60,17 @@ public final class Templates {
         return render(path, load(path, true), vars);
     }
 
+    /** The backend's scalar expressions, parsed once. */
     private Properties scalarTable() {
-        Properties p = new Properties();
-        try {
-            p.load(new StringReader(load(backend + "/scalar.properties", true)));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return p;
+        return SCALARS.computeIfAbsent(backend, b -> {
+            Properties p = new Properties();
+            try {
+                p.load(new StringReader(load(b + "/scalar.properties", true)));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return p;
+        });
     }
 
     private static String load(String path, boolean required) {
