@@ -36,7 +36,12 @@ final class Common {
     CommandSpec spec;
 
     CompileOptions options(String packageName, CompileOptions.Mode mode) {
-        CompileOptions o = CompileOptions.defaults().withPackage(packageName).withDtype(dtype).withMode(mode);
+        CompileOptions o;
+        try {
+            o = CompileOptions.defaults().withPackage(packageName).withDtype(dtype).withMode(mode);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--package: " + e.getMessage());
+        }
         if (passes != null) {
             try {
                 o = o.withPasses(passes.stream().filter(p -> !p.isBlank()).toList());

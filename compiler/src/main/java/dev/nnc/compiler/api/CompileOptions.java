@@ -13,6 +13,13 @@ package dev.nnc.compiler.api;
 public record CompileOptions(String packageName, Precision dtype, Mode mode, boolean fuse, boolean plan,
         boolean simplify) {
 
+    public CompileOptions {
+        if (!packageName.isEmpty() && !javax.lang.model.SourceVersion.isName(packageName,
+                javax.lang.model.SourceVersion.latest())) {
+            throw new IllegalArgumentException("'" + packageName + "' is not a Java package name");
+        }
+    }
+
     public enum Precision { F32, F64 }
 
     public enum Mode { TRAIN, INFERENCE }

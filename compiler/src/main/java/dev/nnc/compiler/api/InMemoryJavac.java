@@ -39,6 +39,32 @@ public final class InMemoryJavac {
      * @param strict treat javac warnings as errors (tests use it: generated code compiles without warnings)
      */
     public static Map<String, Class<?>> compile(List<GeneratedSource> sources, boolean strict) {
+        Map<String, byte[]> classes = compileToBytes(sources, strict);
+        ClassLoader loader = new ClassLoader(Thread.currentThread().getContextClassLoader() != null
+                ? Thread.currentThread().getContextClassLoader() : InMemoryJavac.class.getClassLoader()) {
+            @Override
+            protected Class<?> findClass(String name) throws ClassNotFoundException {
+                byte[] bytes = classes.get(name);
+                if (bytes == null) throw new ClassNotFoundException(name);
+                return defineClass(name, bytes, 0, bytes.length);
+            }
+        };
+        Map<String, Class<?>> result = new HashMap<>();
+        for (GeneratedSource s : sources) {
+            try {
+                result.put(s.qualifiedName(), loader.loadClass(s.qualifiedName()));
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Compiles the sources against the running JVM's class path; returns every class file javac
+     * wrote (nested classes included) by binary name, without loading any of them.
+     */
+    public static Map<String, byte[]> compileToBytes(List<GeneratedSource> sources, boolean strict) {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         if (javac == null) {
             throw new NoCompilerException();
@@ -80,24 +106,8 @@ public final class InMemoryJavac {
             if (strict) sources.forEach(s -> sb.append('\n').append(s.code()));
             throw new IllegalStateException(sb.toString());
         }
-        ClassLoader loader = new ClassLoader(Thread.currentThread().getContextClassLoader() != null
-                ? Thread.currentThread().getContextClassLoader() : InMemoryJavac.class.getClassLoader()) {
-            @Override
-            protected Class<?> findClass(String name) throws ClassNotFoundException {
-                ByteArrayOutputStream b = classes.get(name);
-                if (b == null) throw new ClassNotFoundException(name);
-                byte[] bytes = b.toByteArray();
-                return defineClass(name, bytes, 0, bytes.length);
-            }
-        };
-        Map<String, Class<?>> result = new HashMap<>();
-        for (GeneratedSource s : sources) {
-            try {
-                result.put(s.qualifiedName(), loader.loadClass(s.qualifiedName()));
-            } catch (ClassNotFoundException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return result;
+        Map<String, byte[]> bytes = new HashMap<>();
+        classes.forEach((name, o) -> bytes.put(name, o.toByteArray()));
+        return bytes;
     }
 }

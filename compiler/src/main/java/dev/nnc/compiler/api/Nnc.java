@@ -9,6 +9,7 @@ import dev.nnc.compiler.codegen.PlanReport;
 import dev.nnc.compiler.diag.Diagnostic;
 import dev.nnc.compiler.diag.Diagnostics;
 import dev.nnc.compiler.diag.ErrorCode;
+import dev.nnc.compiler.emit.JavaNames;
 import dev.nnc.compiler.ir.IrPrinter;
 import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.compiler.lower.Lowering;
@@ -42,12 +43,32 @@ public final class Nnc {
         List<ModelIr> models = front(source, diags, options);
         List<GeneratedSource> out = new ArrayList<>();
         if (!diags.hasErrors()) {
-            for (ModelIr m : models) {
-                GeneratedSource g = guarded(diags, () -> JavaCodegen.generate(m, source, options, VERSION));
+            List<String> classes = classNames(models);
+            for (int i = 0; i < models.size(); i++) {
+                ModelIr m = models.get(i);
+                String cls = classes.get(i);
+                GeneratedSource g = guarded(diags, () -> JavaCodegen.generate(m, source, options, VERSION, cls));
                 if (g != null) out.add(g);
             }
         }
         return new CompileResult(out, diags.all());
+    }
+
+    /**
+     * The Java class of each model: its name as written, or with {@code Model} appended where that
+     * is not a usable class name ({@link JavaNames#className}); a number is appended when two
+     * models of one file would get the same class.
+     */
+    public static List<String> classNames(List<ModelIr> models) {
+        java.util.Set<String> used = new java.util.HashSet<>();
+        List<String> out = new ArrayList<>();
+        for (ModelIr m : models) {
+            String base = JavaNames.className(m.name());
+            String c = base;
+            for (int i = 2; !used.add(c); i++) c = base + i;
+            out.add(c);
+        }
+        return out;
     }
 
     /** Output formats of {@code inspect}: text for people, JSON for tools, Graphviz dot for the graph. */
@@ -89,8 +110,15 @@ public final class Nnc {
             }).collect(Collectors.joining("\n"));
             case IR -> models.stream().map(m -> IrPrinter.print(m, false)).collect(Collectors.joining("\n"));
             case GRAD -> models.stream().map(m -> IrPrinter.print(m, true)).collect(Collectors.joining("\n"));
-            default -> models.stream().map(m -> JavaCodegen.generate(m, source, options, VERSION).code())
-                    .collect(Collectors.joining("\n"));
+            default -> {
+                List<String> classes = classNames(models);
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < models.size(); i++) {
+                    if (i > 0) sb.append('\n');
+                    sb.append(JavaCodegen.generate(models.get(i), source, options, VERSION, classes.get(i)).code());
+                }
+                yield sb.toString();
+            }
         });
         if (text == null) return new InspectResult("", diags.all());
         return new InspectResult(text, diags.all());
@@ -120,9 +148,36 @@ public final class Nnc {
             if (options.mode() == CompileOptions.Mode.TRAIN) {
                 for (ModelIr m : ms) Autodiff.differentiate(m, diags);
             }
+            for (ModelIr m : ms) checkActivationSize(m, diags);
             return ms;
         });
         return models == null ? List.of() : models;
+    }
+
+    /**
+     * The activations of one batch row (and the batch-independent temporaries) must fit one Java
+     * array, whatever the memory plan makes of them: checked on their naive sum, so that a
+     * program {@code check} accepts always compiles. Reported at the tensor that overflows it.
+     */
+    private static void checkActivationSize(ModelIr m, Diagnostics diags) {
+        long perRow = 0;
+        long fixed = 0;
+        for (dev.nnc.compiler.ir.Node n : m.graph().nodes()) {
+            if (n.op() == dev.nnc.compiler.ir.Op.PARAM) continue;
+            long size = 1;
+            for (int d : n.shape().dims()) {
+                if (d == dev.nnc.compiler.ir.Shape.BATCH) continue;
+                size = d <= 0 ? 0 : size > Long.MAX_VALUE / 2 / d ? Long.MAX_VALUE / 2 : size * d;
+            }
+            if (n.shape().batched()) perRow += size; else fixed += size;
+            if (perRow > Integer.MAX_VALUE || fixed > Integer.MAX_VALUE) {
+                Pos at = n.pos().line() > 0 ? n.pos() : new Pos(1, 1);
+                diags.error(ErrorCode.TOO_LARGE, at, "the activations of model '" + m.name() + "'"
+                        + (n.shape().batched() ? " per batch row" : "") + " (at this tensor)",
+                        Math.max(perRow, fixed));
+                return;
+            }
+        }
     }
 
     private static <T> T guarded(Diagnostics diags, java.util.function.Supplier<T> f) {

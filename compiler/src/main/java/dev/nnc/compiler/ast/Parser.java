@@ -17,6 +17,12 @@ public final class Parser {
     private Parser() {
     }
 
+    /**
+     * Longest name: names become Java identifiers, class and file names (a model's class file name
+     * must fit a file system's 255 bytes with room for a suffix), and strings in class files.
+     */
+    public static final int MAX_NAME = 128;
+
     /** Parses the file; returns null when it has syntax errors (all of them are in {@code diags}). */
     public static Ast.Program parse(Diagnostics diags) {
         String text = diags.source().text();
@@ -32,6 +38,9 @@ public final class Parser {
                 lexicalError = true;
             } else if (t.getType() == NNLexer.ERROR_CHAR) {
                 diags.error(ErrorCode.LEXER, pos(t), describe(t.getText()));
+                lexicalError = true;
+            } else if (t.getType() == NNLexer.ID && t.getText().length() > MAX_NAME) {
+                diags.error(ErrorCode.NAME_TOO_LONG, pos(t), t.getText().length(), MAX_NAME);
                 lexicalError = true;
             } else if (t.getType() != Token.EOF) {
                 anyToken = true;

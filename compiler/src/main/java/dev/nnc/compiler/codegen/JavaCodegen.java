@@ -14,6 +14,8 @@ import com.palantir.javapoet.TypeSpec;
 import dev.nnc.compiler.api.CompileOptions;
 import dev.nnc.compiler.api.GeneratedSource;
 import dev.nnc.compiler.api.SourceFile;
+import dev.nnc.compiler.emit.JavaNames;
+import dev.nnc.compiler.emit.JavaText;
 import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.compiler.ir.Node;
 import dev.nnc.compiler.ir.Op;
@@ -71,7 +73,9 @@ public final class JavaCodegen {
     private final boolean trainable;
     private final Map<Node, Loc> global = new LinkedHashMap<>();
     private final Map<Node, String> names = new HashMap<>();
-    private final Set<String> usedNames = new HashSet<>();
+    /** Every identifier derived from a .nn name comes from here (docs/security.md). */
+    private final JavaNames ids = new JavaNames();
+    private final String className;
     private final Map<ModelIr.Param, Integer> paramOffsets = new LinkedHashMap<>();
     private final Map<String, String> kernelByText = new HashMap<>();
     private final Map<Kernel, String> methodOf = new HashMap<>();
@@ -93,8 +97,9 @@ public final class JavaCodegen {
     private long fixedSize;
     private int paramCount;
 
-    private JavaCodegen(ModelIr m, SourceFile source, CompileOptions options, String version) {
+    private JavaCodegen(ModelIr m, SourceFile source, CompileOptions options, String version, String className) {
         this.m = m;
+        this.className = className;
         this.source = source;
         this.options = options;
         this.version = version;
@@ -106,19 +111,25 @@ public final class JavaCodegen {
     }
 
     public static GeneratedSource generate(ModelIr m, SourceFile source, CompileOptions options, String version) {
-        return new JavaCodegen(m, source, options, version).run();
+        return generate(m, source, options, version, JavaNames.className(m.name()));
+    }
+
+    /** Generates the class under {@code className} (a valid, unreserved name: see {@link JavaNames#className}). */
+    public static GeneratedSource generate(ModelIr m, SourceFile source, CompileOptions options, String version,
+            String className) {
+        return new JavaCodegen(m, source, options, version, className).run();
     }
 
     private GeneratedSource run() {
-        usedNames.add(m.name()); // a nested kernel class must not take the model's own name
+        ids.take(className); // a nested kernel class or a member must not take the model's own name
         layoutParams();
         layoutGlobals();
-        TypeSpec.Builder cls = TypeSpec.classBuilder(m.name())
+        TypeSpec.Builder cls = TypeSpec.classBuilder(className)
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
                 .addSuperinterface(COMPILED_MODEL)
                 .addAnnotation(AnnotationSpec.builder(GENERATED)
                         .addMember("value", "$S", "nnc " + version)
-                        .addMember("comments", "$S", "from " + fileName()).build())
+                        .addMember("comments", "$L", JavaText.literal("from " + fileName())).build())
                 .addJavadoc(classDoc());
         addConstants(cls);
         if (trainable) addL2Segments(cls);
@@ -155,7 +166,7 @@ public final class JavaCodegen {
         kernelClasses.forEach(cls::addType);
         JavaFile file = JavaFile.builder(options.packageName(), cls.build())
                 .skipJavaLangImports(true).indent("    ").build();
-        return new GeneratedSource(options.packageName(), m.name(), file.toString());
+        return new GeneratedSource(options.packageName(), className, file.toString());
     }
 
     private String fileName() {
@@ -236,7 +247,7 @@ public final class JavaCodegen {
         if (n.shape().batched()) {
             String field = name(n) + "Off";
             offsetFields.add(FieldSpec.builder(TypeName.INT, field, Modifier.PRIVATE, Modifier.FINAL)
-                    .addJavadoc("$L $L.\n", describe(n), n.shape()).build());
+                    .addJavadoc("$L $L.\n", JavaText.javadoc(describe(n)), n.shape()).build());
             offsetInit.addStatement("this.$N = $L * maxBatch", field, arenaBase);
             arenaBase += n.shape().staticSize();
             return new Loc("arena", field);
@@ -275,7 +286,7 @@ public final class JavaCodegen {
     }
 
     private String feedField(Node n) {
-        return javaName(n.attrs().name());
+        return name(n);
     }
 
     /** A stable Java identifier for a node: its .nn name when it has one, else op and id. */
@@ -290,46 +301,17 @@ public final class JavaCodegen {
         } else {
             base = (n.backward() ? "d" + capitalize(javaName(n.op().key())) : javaName(n.op().key())) + n.id();
         }
-        String candidate = base;
-        if (usedNames.contains(candidate) || reserved(candidate)) candidate = base + n.id();
-        while (usedNames.contains(candidate) || reserved(candidate)) candidate = candidate + "_";
-        usedNames.add(candidate);
+        String candidate = ids.claim(base, Integer.toString(n.id()));
         names.put(n, candidate);
         return candidate;
     }
 
-    /** Names the generated code uses itself: no tensor may take them. */
-    private static boolean reserved(String name) {
-        // locals of kernel bodies: values v<id>, loop indices i<d>, dropout keys, chunk sums
-        return RESERVED.contains(name) || name.matches("(dropKey|v|i|acc)[0-9]+");
-    }
-
-    private static final Set<String> RESERVED = Set.of("params", "grads", "state", "scratch", "gg", "ggOff",
-            "lo", "hi", "updateRange", "updateBody", "partials", "compute", "chunks", "chunk", "r0", "r1", "c0", "c1",
-            "from", "len", "l2", "updateTensor", "arena", "fixed", "n", "steps",
-            "seed", "maxBatch", "rng", "batch", "update", "backward", "name", "load", "int", "float", "double",
-            "long", "new", "class", "return", "for", "if", "else", "this", "default", "case", "switch", "out",
-            // locals of the loop skeletons
-            "r", "in", "o", "j", "max", "sum", "e", "inv", "total", "label", "scale", "rows", "count", "i");
-
     static String javaName(String s) {
-        StringBuilder sb = new StringBuilder();
-        boolean upper = false;
-        for (char c : s.toCharArray()) {
-            if (Character.isLetterOrDigit(c)) {
-                sb.append(upper && sb.length() > 0 ? Character.toUpperCase(c) : c);
-                upper = false;
-            } else {
-                upper = true;
-            }
-        }
-        if (sb.isEmpty() || Character.isDigit(sb.charAt(0))) sb.insert(0, 't');
-        sb.setCharAt(0, Character.toLowerCase(sb.charAt(0))); // fields and locals: Hidden_1.w -> hidden1W
-        return sb.toString();
+        return JavaNames.camel(s);
     }
 
     private static String capitalize(String s) {
-        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+        return JavaNames.capitalize(s);
     }
 
     private String describe(Node n) {
@@ -372,25 +354,27 @@ public final class JavaCodegen {
 
     private CodeBlock classDoc() {
         CodeBlock.Builder b = CodeBlock.builder();
-        b.add("Model {@code $L}, compiled by nnc $L from {@code $L} ($L).\n\n", m.name(), version, fileName(),
-                typeName());
+        b.add("Model $L, compiled by nnc $L from $L ($L).\n\n", JavaText.javadocCode(m.name()), version,
+                JavaText.javadocCode(fileName()), typeName());
         b.add("<p>Feeds (slots of a {@link $T}):\n<ul>\n", BATCH);
         for (int i = 0; i < m.feeds().size(); i++) {
             ModelIr.Feed f = m.feeds().get(i);
-            b.add("  <li>$L: $L {@code $L} $L</li>\n", i, f.target() ? "target" : "input", f.name(), shapeText(f.node()));
+            b.add("  <li>$L: $L $L $L</li>\n", i, f.target() ? "target" : "input", JavaText.javadocCode(f.name()),
+                    shapeText(f.node()));
         }
         b.add("</ul>\n<p>Outputs:\n<ul>\n");
         for (int i = 0; i < m.outputs().size(); i++) {
-            b.add("  <li>$L: {@code $L} $L</li>\n", i, m.outputs().get(i).name(), m.outputs().get(i).node().shape());
+            b.add("  <li>$L: $L $L</li>\n", i, JavaText.javadocCode(m.outputs().get(i).name()),
+                    m.outputs().get(i).node().shape());
         }
         b.add("</ul>\n<p>Parameters ($L values):\n<ul>\n", paramCount);
         for (ModelIr.Param p : m.params()) {
-            b.add("  <li>{@code $L} $L at $L, init $L</li>\n", p.name(), p.node().shape(), paramOffsets.get(p),
-                    p.init().kind());
+            b.add("  <li>$L $L at $L, init $L</li>\n", JavaText.javadocCode(p.name()), p.node().shape(),
+                    paramOffsets.get(p), JavaText.javadoc(p.init().kind()));
         }
         b.add("</ul>\n");
         if (m.optimizer() != null) {
-            b.add("<p>Optimizer: {@code $L}.\n", m.optimizer().describe());
+            b.add("<p>Optimizer: $L.\n", JavaText.javadocCode(m.optimizer().describe()));
         }
         return b.build();
     }
@@ -446,8 +430,8 @@ public final class JavaCodegen {
             if (!dims.isEmpty()) dims.append(", ");
             dims.append(d);
         }
-        return CodeBlock.of("new $T($S, $T.$L, $T.$L, new int[] {$L}, $L)", TENSOR_INFO, name, ROLE, role, DTYPE,
-                dtype, dims, offset);
+        return CodeBlock.of("new $T($L, $T.$L, $T.$L, new int[] {$L}, $L)", TENSOR_INFO, JavaText.literal(name), ROLE,
+                role, DTYPE, dtype, dims, offset);
     }
 
     private void addFields(TypeSpec.Builder cls) {
@@ -480,7 +464,7 @@ public final class JavaCodegen {
         for (ModelIr.Feed f : m.feeds()) {
             if (f.node().type() == Node.Type.INT) {
                 cls.addField(FieldSpec.builder(ArrayTypeName.of(TypeName.INT), feedField(f.node()), Modifier.PRIVATE,
-                        Modifier.FINAL).addJavadoc("Integer feed '$L'.\n", f.name()).build());
+                        Modifier.FINAL).addJavadoc("Integer feed $L.\n", JavaText.javadocCode(f.name())).build());
             }
         }
         offsetFields.forEach(cls::addField);
@@ -500,7 +484,11 @@ public final class JavaCodegen {
                 .addStatement("throw new $T($S + maxBatch)", IllegalArgumentException.class, "maxBatch must be >= 1, got ")
                 .endControlFlow();
         c.addStatement("this.maxBatch = maxBatch").addStatement("this.seed = seed");
-        c.addStatement("this.arena = new $T[$T.multiplyExact(ARENA_PER_ROW, maxBatch)]", t, Math.class);
+        c.beginControlFlow("if ((long) ARENA_PER_ROW * maxBatch > $T.MAX_VALUE - 8)", Integer.class)
+                .addStatement("throw new $T($S + maxBatch + $S + ARENA_PER_ROW + $S)", IllegalArgumentException.class,
+                        "maxBatch ", " is too large: the activations need ", " values per row, more than one array holds")
+                .endControlFlow();
+        c.addStatement("this.arena = new $T[ARENA_PER_ROW * maxBatch]", t);
         for (ModelIr.Feed f : m.feeds()) {
             if (f.node().type() == Node.Type.INT) {
                 c.addStatement("this.$N = new int[$L]", feedField(f.node()),
@@ -523,6 +511,10 @@ public final class JavaCodegen {
         return c.build();
     }
 
+    /** The runtime's initializer methods for fan-based initializers, by their .nn names. */
+    private static final Map<String, String> INITIALIZERS = Map.of("xavier_uniform", "xavierUniform",
+            "xavier_normal", "xavierNormal", "he_normal", "heNormal", "he_uniform", "heUniform");
+
     private CodeBlock initCall(ModelIr.Param p) {
         int off = paramOffsets.get(p);
         int count = p.node().shape().staticSize();
@@ -539,16 +531,19 @@ public final class JavaCodegen {
             fanOut = fanIn;
         }
         double[] a = p.init().args();
-        String comment = " /* " + p.name() + " " + p.node().shape() + " */";
-        return switch (p.init().kind()) {
-            case "zeros" -> CodeBlock.of("$T.zeros(params, $L, $L)" + comment, INIT, off, count);
-            case "ones" -> CodeBlock.of("$T.ones(params, $L, $L)" + comment, INIT, off, count);
-            case "constant" -> CodeBlock.of("$T.constant(params, $L, $L, $L)" + comment, INIT, off, count, a[0]);
-            case "uniform" -> CodeBlock.of("$T.uniform(rng, params, $L, $L, $L, $L)" + comment, INIT, off, count, a[0], a[1]);
-            case "normal" -> CodeBlock.of("$T.normal(rng, params, $L, $L, $L)" + comment, INIT, off, count, a[0]);
-            default -> CodeBlock.of("$T.$L(rng, params, $L, $L, $L, $L)" + comment, INIT, javaName(p.init().kind()),
-                    off, count, fanIn, fanOut);
+        CodeBlock call = switch (p.init().kind()) {
+            case "zeros" -> CodeBlock.of("$T.zeros(params, $L, $L)", INIT, off, count);
+            case "ones" -> CodeBlock.of("$T.ones(params, $L, $L)", INIT, off, count);
+            case "constant" -> CodeBlock.of("$T.constant(params, $L, $L, $L)", INIT, off, count, a[0]);
+            case "uniform" -> CodeBlock.of("$T.uniform(rng, params, $L, $L, $L, $L)", INIT, off, count, a[0], a[1]);
+            case "normal" -> CodeBlock.of("$T.normal(rng, params, $L, $L, $L)", INIT, off, count, a[0]);
+            default -> {
+                String method = INITIALIZERS.get(p.init().kind());
+                if (method == null) throw new IllegalStateException("unknown initializer " + p.init().kind());
+                yield CodeBlock.of("$T.$L(rng, params, $L, $L, $L, $L)", INIT, method, off, count, fanIn, fanOut);
+            }
         };
+        return CodeBlock.of("$L /* $L $L */", call, JavaText.comment(p.name()), p.node().shape());
     }
 
     // ---- entry points ----
@@ -556,7 +551,7 @@ public final class JavaCodegen {
     private void addEntryPoints(TypeSpec.Builder cls) {
         String noLoss = m.trainable() ? "model " + m.name() + " was compiled with --mode inference; it can only predict"
                 : "model " + m.name() + " has no loss; it can only predict";
-        cls.addMethod(override("name", String.class).addStatement("return $S", m.name()).build());
+        cls.addMethod(override("name", String.class).addStatement("return $L", JavaText.literal(m.name())).build());
         cls.addMethod(override("dtype", DTYPE).addStatement("return $T.$L", DTYPE, f64 ? "F64" : "F32").build());
         cls.addMethod(override("maxBatch", TypeName.INT).addStatement("return maxBatch").build());
         TypeName list = ParameterizedTypeName.get(ClassName.get(List.class), TENSOR_INFO);
@@ -575,14 +570,14 @@ public final class JavaCodegen {
             tloss.addStatement("load(batch, true)").addStatement("return runTraining(false)");
         } else {
             for (MethodSpec.Builder b : List.of(train, grads, tloss)) {
-                b.addStatement("throw new $T($S)", UnsupportedOperationException.class, noLoss);
+                b.addStatement("throw new $T($L)", UnsupportedOperationException.class, JavaText.literal(noLoss));
             }
         }
         if (m.inferenceLoss() != null) {
             loss.addStatement("load(batch, true)").addStatement("return forwardLoss()");
         } else {
-            loss.addStatement("throw new $T($S)", UnsupportedOperationException.class,
-                    "model " + m.name() + " has no loss; it can only predict");
+            loss.addStatement("throw new $T($L)", UnsupportedOperationException.class,
+                    JavaText.literal("model " + m.name() + " has no loss; it can only predict"));
         }
         cls.addMethod(train.build());
         cls.addMethod(grads.build());
@@ -642,8 +637,8 @@ public final class JavaCodegen {
         if (trainable) {
             gradient.addStatement("return $T.read(grads, $T.find(PARAMETERS, name))", PARAMS, PARAMS);
         } else {
-            gradient.addStatement("throw new $T($S)", UnsupportedOperationException.class,
-                    "model " + m.name() + " was compiled for inference: it has no gradients");
+            gradient.addStatement("throw new $T($L)", UnsupportedOperationException.class,
+                    JavaText.literal("model " + m.name() + " was compiled for inference: it has no gradients"));
         }
         cls.addMethod(gradient.build());
         cls.addMethod(override("steps", TypeName.LONG).addStatement("return steps").build());
@@ -665,9 +660,9 @@ public final class JavaCodegen {
                         "batch size ", " is outside [1, ", "]")
                 .endControlFlow();
         b.beginControlFlow("if (batch.feedCount() != FEEDS.size())")
-                .addStatement("throw new $T($S + batch.feedCount() + $S)", IllegalArgumentException.class,
-                        "the batch has ", " feeds; " + m.name() + " needs " + m.feeds().size() + " ("
-                                + String.join(", ", m.feeds().stream().map(ModelIr.Feed::name).toList()) + ")")
+                .addStatement("throw new $T($S + batch.feedCount() + $L)", IllegalArgumentException.class,
+                        "the batch has ", JavaText.literal(" feeds; " + m.name() + " needs " + m.feeds().size() + " ("
+                                + String.join(", ", m.feeds().stream().map(ModelIr.Feed::name).toList()) + ")"))
                 .endControlFlow();
         b.addStatement("n = rows");
         for (int i = 0; i < m.feeds().size(); i++) {
@@ -679,7 +674,8 @@ public final class JavaCodegen {
             if (f.target()) {
                 b.beginControlFlow("if (withTargets)");
             }
-            b.addStatement("$T.$L(batch, $L, $S, $L, $L, $L)", FEEDS, fn, i, f.name(), l.array(), l.offset(), count);
+            b.addStatement("$T.$L(batch, $L, $L, $L, $L, $L)", FEEDS, fn, i, JavaText.literal(f.name()), l.array(),
+                    l.offset(), count);
             if (f.target()) {
                 b.endControlFlow();
             }
@@ -732,7 +728,7 @@ public final class JavaCodegen {
         for (Kernel k : ks) {
             String lines = lineComment(k);
             if (!lines.equals(lastLines) && !lines.isEmpty()) {
-                b.addComment("$L", lines);
+                b.addComment("$L", JavaText.comment(lines));
                 lastLines = lines;
             }
             b.addStatement(call(e, k));
@@ -965,13 +961,7 @@ public final class JavaCodegen {
      * capitalized name (its nested class) must be free too.
      */
     private String newKernelName(Kernel k, String key, boolean withClass) {
-        String base = kernelName(k);
-        String name = base;
-        for (int i = 2; usedNames.contains(name) || withClass && usedNames.contains(capitalize(name)); i++) {
-            name = base + i;
-        }
-        usedNames.add(name);
-        if (withClass) usedNames.add(capitalize(name));
+        String name = ids.claimKernel(kernelName(k), withClass);
         kernelByText.put(key, name);
         methodOf.put(k, name);
         return name;
@@ -1107,7 +1097,7 @@ public final class JavaCodegen {
         d.add("Fuses $L over $L.\n", k.ops().stream().map(o -> o.op().key()).collect(
                 java.util.stream.Collectors.joining(", ")), k.space());
         for (int line : k.lines()) {
-            d.add("<br>$L:$L: {@code $L}\n", fileName(), line, escape(source.line(line).strip()));
+            d.add("<br>$L:$L: $L\n", JavaText.javadoc(fileName()), line, JavaText.javadocCode(source.line(line).strip()));
         }
         d.add("<br>Reads: $L; writes: $L.\n",
                 sig.inputs().isEmpty() ? "nothing" : sig.inputs().stream().map(this::describeShort)
@@ -1118,10 +1108,6 @@ public final class JavaCodegen {
 
     private String describeShort(Node n) {
         return name(n) + " " + n.shape();
-    }
-
-    private static String escape(String s) {
-        return s.replace("$", "$$").replace("*/", "* /").replace("}", "&#125;").replace("{", "&#123;");
     }
 
     private static final java.util.regex.Pattern RUNTIME_REF = java.util.regex.Pattern.compile("\\b(Rng|Gemm|Arrays)\\.");
@@ -1485,7 +1471,7 @@ public final class JavaCodegen {
         for (ModelIr.Param p : m.params()) {
             boolean l2 = opt.l2() > 0 && p.weight();
             update.addStatement("updateTensor($L, $L, $L) /* $L */", paramOffsets.get(p),
-                    p.node().shape().staticSize(), lit(l2 ? opt.l2() : 0), p.name());
+                    p.node().shape().staticSize(), lit(l2 ? opt.l2() : 0), JavaText.comment(p.name()));
         }
         MethodSpec.Builder one = MethodSpec.methodBuilder("updateTensor").addModifiers(Modifier.PRIVATE)
                 .addJavadoc("$L on the parameters [from, from + len), one loop per operation.\n", opt.kind())
@@ -1572,7 +1558,7 @@ public final class JavaCodegen {
     /** Generates the class and returns the generator, for inspection of its plan and names. */
     public static JavaCodegen generateForInspection(ModelIr m, SourceFile source, CompileOptions options,
             String version) {
-        JavaCodegen g = new JavaCodegen(m, source, options, version);
+        JavaCodegen g = new JavaCodegen(m, source, options, version, JavaNames.className(m.name()));
         g.run();
         return g;
     }

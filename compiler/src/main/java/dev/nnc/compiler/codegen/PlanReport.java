@@ -190,13 +190,31 @@ public final class PlanReport {
 
     /** The kernel's outputs; a product that only its tile epilogue reads is marked "in cache". */
     private String outputs(Kernel k) {
-        return k.outputs().stream().map(n -> gen.javaNameOf(n) + n.shape()
+        return k.outputs().stream().map(n -> displayName(n) + n.shape()
                 + (n == k.gemm() && k.tileEpilogue() && !k.productEscapes() ? " (tiles, in cache)" : ""))
                 .collect(Collectors.joining(", ", "[", "]"));
     }
 
     private String tensors(List<Node> ns) {
-        return ns.stream().map(n -> gen.javaNameOf(n) + n.shape()).collect(Collectors.joining(", ", "[", "]"));
+        return ns.stream().map(n -> displayName(n) + n.shape()).collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    /** The tensor's .nn name when it has one, else the generated code's; its .nn name when there is one. */
+    private static String nnName(Node n) {
+        if (n.op() == dev.nnc.compiler.ir.Op.INPUT || n.op() == dev.nnc.compiler.ir.Op.PARAM) return n.attrs().name();
+        return n.label() != null && !n.backward() ? n.label() : null;
+    }
+
+    /**
+     * A tensor as people read it: its .nn spelling ({@code class}, {@code record.weight}), with the
+     * Java identifier after a slash where that is not just the camel-cased name ({@code class/class0});
+     * tensors without a .nn name by their Java identifier ({@code matmul4}).
+     */
+    private String displayName(Node n) {
+        String nn = nnName(n);
+        String java = gen.javaNameOf(n);
+        if (nn == null) return java;
+        return dev.nnc.compiler.emit.JavaNames.camel(nn).equals(java) ? nn : nn + "/" + java;
     }
 
     /** {@code {"model": …, "entry": …, "batch": …,} the fields every JSON report starts with. */
@@ -240,7 +258,8 @@ public final class PlanReport {
     }
 
     private String tensorsJson(List<Node> ns) {
-        return list(ns.stream().map(n -> "{\"name\": " + q(gen.javaNameOf(n)) + ", \"shape\": "
+        return list(ns.stream().map(n -> "{\"name\": " + q(nnName(n) != null ? nnName(n) : gen.javaNameOf(n))
+                + ", \"java\": " + q(gen.javaNameOf(n)) + ", \"shape\": "
                 + q(n.shape().toString()) + "}").toList());
     }
 
@@ -292,7 +311,7 @@ public final class PlanReport {
         PlanMemory.Result mem = e.memory();
         Map<PlanMemory.Slot, List<String>> names = new HashMap<>();
         for (PlanMemory.Slot s : mem.offsets().keySet()) {
-            names.put(s, s.tensors().stream().map(gen::javaNameOf).toList());
+            names.put(s, s.tensors().stream().map(this::displayName).toList());
         }
         List<Buffer> out = new ArrayList<>();
         for (var en : mem.offsets().entrySet()) {

@@ -9,6 +9,7 @@ public enum ErrorCode {
     LEXER("NNC002", "unexpected character %s"),
     UNTERMINATED_COMMENT("NNC003", "unterminated comment: '/*' is never closed with '*/'"),
     EMPTY_FILE("NNC004", "empty program: expected at least one 'model' definition"),
+    NAME_TOO_LONG("NNC005", "name of %d characters; names have at most %d"),
     UNDEFINED_NAME("NNC010", "undefined name '%s'"),
     DUPLICATE_NAME("NNC011", "duplicate name '%s' (first defined at line %d)"),
     UNKNOWN_OP("NNC012", "unknown operation '%s'%s"),

@@ -30,6 +30,9 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
+import net.jqwik.api.lifecycle.AfterContainer;
+import dev.nnc.compiler.emit.JavaText;
+import dev.nnc.compiler.testing.GeneratedCodeAudit;
 
 /**
  * Feeds the front end broken programs (random token soup, mutations of the sample programs, and
@@ -70,8 +73,55 @@ class FrontEndFuzzTest {
                 for (GeneratedSource g : r.sources()) {
                     assertFalse(NON_FINITE.matcher(g.code()).find(),
                             () -> "non-finite literal generated for:\n" + text);
+                    assertTrue(JavaText.isSafeSource(g.code()),
+                            () -> "unsafe characters or a unicode escape generated for:\n" + text);
                 }
+                sampleForJavac(text);
             }
+        }
+    }
+
+    // ---- accepted programs go to javac: a bounded sample per run, in one javac call at the end ----
+
+    /** Accepted programs compiled with javac per run (each in its own package, all in one javac call). */
+    static final int JAVAC_SAMPLE = 60;
+    private static final java.util.Map<String, String> SAMPLED = new java.util.LinkedHashMap<>();
+    private static final List<GeneratedSource> SAMPLED_SOURCES = new ArrayList<>();
+
+    /** Keeps the program's classes (compiled again into a package of their own) while the sample has room. */
+    private static synchronized void sampleForJavac(String text) {
+        // half of the sample for programs with a hostile comment, half for the others
+        boolean hostile = HOSTILE_COMMENTS.stream().anyMatch(text::contains);
+        long taken = SAMPLED.values().stream().filter(t -> HOSTILE_COMMENTS.stream().anyMatch(t::contains) == hostile)
+                .count();
+        if (taken >= JAVAC_SAMPLE / 2 || SAMPLED.containsValue(text)) return;
+        String pkg = "fuzz.p" + SAMPLED.size();
+        CompileResult r = Nnc.compile(new SourceFile("fuzz.nn", text), CompileOptions.defaults().withPackage(pkg));
+        SAMPLED.put(pkg, text);
+        SAMPLED_SOURCES.addAll(r.sources());
+    }
+
+    /**
+     * Every program {@code nnc check} accepted (in the sample) compiles with javac -Xlint:all
+     * -Werror, and its bytecode passes {@link GeneratedCodeAudit}; a failure names the program.
+     */
+    @AfterContainer
+    static void sampledProgramsCompileWithJavac() {
+        if (SAMPLED_SOURCES.isEmpty()) return;
+        try {
+            GeneratedCodeAudit.compileAndAudit(SAMPLED_SOURCES);
+        } catch (AssertionError | RuntimeException e) {
+            StringBuilder sb = new StringBuilder(e.getMessage() == null ? e.toString() : e.getMessage());
+            SAMPLED.forEach((pkg, text) -> {
+                if (sb.indexOf(pkg.replace('.', '/') + "/") >= 0 || sb.indexOf(pkg + ".") >= 0) {
+                    sb.append("\n--- program of ").append(pkg).append(":\n").append(text);
+                }
+            });
+            throw new AssertionError(sb.toString(), e);
+        } finally {
+            long hostile = SAMPLED.values().stream().filter(t -> HOSTILE_COMMENTS.stream().anyMatch(t::contains)).count();
+            System.out.println("FrontEndFuzzTest: " + SAMPLED.size() + " accepted programs compiled with javac, "
+                    + hostile + " of them with a hostile comment");
         }
     }
 
@@ -204,7 +254,7 @@ class FrontEndFuzzTest {
 
     static final List<String> SAMPLES = List.of(LOGISTIC, FASHION, DEEP);
 
-    enum Kind { DELETE, DUPLICATE, SWAP, INSERT_CHAR, TRUNCATE, NUMBER, RENAME, REPLACE }
+    enum Kind { DELETE, DUPLICATE, SWAP, INSERT_CHAR, TRUNCATE, NUMBER, RENAME, REPLACE, COMMENT }
 
     /** One edit; {@code a} and {@code b} pick positions or replacements modulo what is there. */
     record Mutation(Kind kind, int a, int b) {
@@ -223,7 +273,14 @@ class FrontEndFuzzTest {
     private static final List<String> NUMBERS = List.of("0", "-1", "-0.5", "99999999999", "2147483647", "2147483648",
             "1e400", "1e-400", "1e9", "0.0", "1.5", "65536", "3");
     private static final List<String> NAMES = List.of("x", "y", "h", "p", "w", "b", "logits", "N", "Hidden", "dense",
-            "relu", "rleu", "sgd", "adam", "i32", "f32", "zeros", "width", "model", "block", "as", "output", "foo");
+            "relu", "rleu", "sgd", "adam", "i32", "f32", "zeros", "width", "model", "block", "as", "output", "foo",
+            // Java words, type names and the generator's own names: all legal .nn names
+            "class", "public", "new", "var", "record", "int", "this", "null", "_", "String", "Math", "System", "Gemm",
+            "n", "params", "arena", "steps", "v1", "i0", "acc0", "hOff", "xOff", "matmul4", "load");
+    /** Comments written to break a code generator that echoes source lines (see HostileProgramsTest). */
+    private static final List<String> HOSTILE_COMMENTS = List.of(" // \\u000a System.exit(1); //", " // */ /*",
+            " // \u2028 System.exit(2);", " // \u0085\u2029\f\u000b", " /* \\u002a/ */", " // " + "long ".repeat(400),
+            " // \\", " // {@code } <b> &amp; @param", " // \u202e caf\u00e9");
     private static final String CHARS = "$#~`\"'\\{}()[],:=@+-*/|>.0123456789eE_aZ \n\t\r\u00e9\u0000";
 
     static List<String> tokens(String text) {
@@ -239,6 +296,12 @@ class FrontEndFuzzTest {
             return text.substring(0, at) + CHARS.charAt(m.b() % CHARS.length()) + text.substring(at);
         }
         if (m.kind() == Kind.TRUNCATE) return text.substring(0, m.a() % (text.length() + 1));
+        if (m.kind() == Kind.COMMENT) { // at the end of a line
+            String[] lines = text.split("\n", -1);
+            int at = m.a() % lines.length;
+            lines[at] = lines[at] + HOSTILE_COMMENTS.get(m.b() % HOSTILE_COMMENTS.size());
+            return String.join("\n", lines);
+        }
         List<String> ts = tokens(text);
         List<Integer> real = new ArrayList<>();
         for (int i = 0; i < ts.size(); i++) {
@@ -285,7 +348,7 @@ class FrontEndFuzzTest {
         // the edits that keep the syntax are more likely, so that more mutants reach the checks after parsing
         Arbitrary<Kind> kind = Arbitraries.frequency(Tuple.of(2, Kind.DELETE), Tuple.of(1, Kind.DUPLICATE),
                 Tuple.of(1, Kind.SWAP), Tuple.of(2, Kind.INSERT_CHAR), Tuple.of(1, Kind.TRUNCATE),
-                Tuple.of(6, Kind.NUMBER), Tuple.of(6, Kind.RENAME), Tuple.of(1, Kind.REPLACE));
+                Tuple.of(6, Kind.NUMBER), Tuple.of(6, Kind.RENAME), Tuple.of(1, Kind.REPLACE), Tuple.of(3, Kind.COMMENT));
         Arbitrary<Mutation> mutation = Combinators.combine(kind,
                 Arbitraries.integers().between(0, 100_000), Arbitraries.integers().between(0, 100_000))
                 .as(Mutation::new);
