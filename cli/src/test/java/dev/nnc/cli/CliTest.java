@@ -288,6 +288,39 @@ class CliTest {
         }
     }
 
+    /**
+     * A hostile file through the real commands: a model named with a Java keyword, a comment that
+     * tries a unicode-escape injection. It compiles to {@code classModel.java} without the escape,
+     * and trains under its .nn name (docs/security.md).
+     */
+    @Test
+    void aHostileProgramCompilesAndTrainsSafely(@TempDir Path dir) throws IOException {
+        writeIdx(dir, "train", 100, 5);
+        writeIdx(dir, "t10k", 50, 6);
+        Path src = dir.resolve("hostile.nn");
+        Files.writeString(src, """
+                model class {
+                    input  new: f32[N, 784]
+                    target var: i32[N]
+                    logits = new |> dense(10) as public // \\u000a System.exit(42); \u2028 Runtime.getRuntime();
+                    output logits
+                    loss cross_entropy(logits, var)
+                    optimizer sgd(lr = 0.1)
+                }
+                """);
+        Path out = dir.resolve("out");
+        Run c = nnc("compile", src.toString(), "-d", out.toString());
+        assertEquals(0, c.code(), c.err());
+        String code = Files.readString(out.resolve("classModel.java"));
+        assertFalse(code.matches("(?s).*(?<!\\\\)\\\\u000a.*"), "a unicode escape survived:\n" + code);
+        assertTrue(code.contains("// hostile.nn:4  logits = new |> dense(10) as public // \\\\u000a System.exit(42); ? "
+                + "Runtime.getRuntime();"), code);
+        Run t = nnc("train", src.toString(), "--data", dir.toString(), "--epochs", "1", "--batch", "50", "--no-progress");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().startsWith("model class compiled in "), t.out());
+        assertTrue(t.out().contains("epoch=1 train_loss="), t.out());
+    }
+
     @Test
     void trainChecksSaveAndDataPathsBeforeTraining(@TempDir Path dir) throws IOException {
         Path src = dir.resolve("two.nn");

@@ -460,6 +460,17 @@ class DiagnosticsTest {
     }
 
     @Test
+    void nameTooLong() {
+        String name = "x".repeat(129);
+        Diagnostic d = assertOne("model M {\n    input " + name + ": f32[N, 4]\n    output x\n}\n",
+                ErrorCode.NAME_TOO_LONG, 2, 11, "name of 129 characters; names have at most 128");
+        assertEquals("test.nn:2:11: error: name of 129 characters; names have at most 128 [NNC005]", d.format().lines()
+                .findFirst().orElseThrow());
+        assertEquals(List.of(), check("model M {\n    input " + "x".repeat(128) + ": f32[N, 4]\n    output "
+                + "x".repeat(128) + "\n}\n"), "128 characters are fine");
+    }
+
+    @Test
     void fileWithOnlyComments() {
         assertOne("""
                 // nothing but comments
