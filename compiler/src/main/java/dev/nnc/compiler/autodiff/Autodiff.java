@@ -2,6 +2,7 @@ package dev.nnc.compiler.autodiff;
 
 import dev.nnc.compiler.diag.Diagnostics;
 import dev.nnc.compiler.diag.ErrorCode;
+import dev.nnc.compiler.ir.Attrs;
 import dev.nnc.compiler.ir.Graph;
 import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.compiler.ir.Node;
@@ -14,7 +15,7 @@ import java.util.Set;
 
 /**
  * Reverse-mode differentiation at compile time: walks the training graph from the loss back to
- * the parameters, applying each op's rule from {@link Gradients} and summing the contributions.
+ * the parameters, applying each op's vector-Jacobian rule ({@code OpDef.vjp}) and summing the contributions.
  * The result is more IR in the same graph, recorded in {@link ModelIr#grads()}.
  *
  * <p>Rules read forward values the backward pass then keeps in memory, so they prefer values that
@@ -48,23 +49,23 @@ public final class Autodiff {
             Node y = nodes.get(i);
             Node dy = grad.get(y);
             if (dy == null || y.op() == Op.PARAM) continue;
-            if (Gradients.NO_GRADIENT.contains(y.op())) continue;
-            Gradients.Rule rule = Gradients.RULES.get(y.op());
-            if (rule == null) {
-                diags.error(ErrorCode.UNSUPPORTED, y.pos(), "no gradient rule for op '" + y.op().key() + "'");
-                continue;
-            }
             g.at(y.pos());
             Node relu = reluUnderDropout(y, users);
             if (relu != null && needed.contains(relu.input(0))) {
-                double scale = 1 / (1 - mask(y).attrs().value());
+                double scale = 1 / (1 - mask(y).attrs(Attrs.Dropout.class).rate());
                 Node dz = g.binary(Op.MUL, g.binary(Op.MUL, dy, g.constant(scale)), g.unary(Op.STEP, y));
                 Node z = relu.input(0);
                 Node prev = grad.get(z);
                 grad.put(z, prev == null ? dz : g.binary(Op.ADD, prev, dz));
                 continue;
             }
-            Node[] dx = rule.vjp(g, y, dy);
+            Node[] dx = y.op().def().vjp(g, y, dy);
+            if (dx == null) continue; // no gradient flows through this op
+            if (dx.length != y.inputs().size()) {
+                diags.error(ErrorCode.UNSUPPORTED, y.pos(), "the gradient rule of op '" + y.op().key() + "' gives "
+                        + dx.length + " gradients for " + y.inputs().size() + " inputs");
+                continue;
+            }
             for (int k = 0; k < dx.length; k++) {
                 Node x = y.input(k);
                 if (dx[k] == null || !needed.contains(x)) continue;

@@ -16,6 +16,8 @@ import dev.nnc.compiler.api.GeneratedSource;
 import dev.nnc.compiler.api.SourceFile;
 import dev.nnc.compiler.emit.JavaNames;
 import dev.nnc.compiler.emit.JavaText;
+import dev.nnc.compiler.ir.Attrs;
+import dev.nnc.compiler.ir.Graph;
 import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.compiler.ir.Node;
 import dev.nnc.compiler.ir.Op;
@@ -203,7 +205,7 @@ public final class JavaCodegen {
         }
         for (Node c : consts) {
             global.put(c, new Loc("fixed", Integer.toString(fixedBase++)));
-            if (c.attrs().flagA()) perBatchConsts.add(c);
+            if (!Graph.isPlainConst(c)) perBatchConsts.add(c);
         }
         for (ModelIr.Feed f : m.feeds()) {
             Node n = f.node();
@@ -295,7 +297,7 @@ public final class JavaCodegen {
         if (existing != null) return existing;
         String base;
         if (n.op() == Op.INPUT || n.op() == Op.PARAM) {
-            base = javaName(n.attrs().name());
+            base = javaName(n.attrs(Attrs.Declared.class).name());
         } else if (n.label() != null && !n.backward()) {
             base = javaName(n.label());
         } else {
@@ -316,8 +318,8 @@ public final class JavaCodegen {
 
     private String describe(Node n) {
         String what = switch (n.op()) {
-            case INPUT -> "input '" + n.attrs().name() + "'";
-            case PARAM -> "parameter '" + n.attrs().name() + "'";
+            case INPUT -> "input '" + n.attrs(Attrs.Declared.class).name() + "'";
+            case PARAM -> "parameter '" + n.attrs(Attrs.Declared.class).name() + "'";
             default -> (n.backward() ? "gradient op " : "") + n.op().key()
                     + (n.label() != null ? " '" + n.label() + "'" : "");
         };
@@ -499,8 +501,8 @@ public final class JavaCodegen {
         c.addCode(offsetInit.build());
         for (var e : global.entrySet()) {
             Node n = e.getKey();
-            if (n.op() == Op.CONST && !n.attrs().flagA()) {
-                c.addStatement("fixed[$L] = $L", e.getValue().offset(), lit(n.attrs().value()));
+            if (Graph.isPlainConst(n)) {
+                c.addStatement("fixed[$L] = $L", e.getValue().offset(), lit(n.attrs(Attrs.Const.class).value()));
             }
         }
         if (!m.params().isEmpty()) {
@@ -681,7 +683,7 @@ public final class JavaCodegen {
             }
         }
         for (Node c : perBatchConsts) {
-            b.addStatement("fixed[$L] = $L / n", global.get(c).offset(), lit(c.attrs().value()));
+            b.addStatement("fixed[$L] = $L / n", global.get(c).offset(), lit(c.attrs(Attrs.Const.class).value()));
         }
         return b.build();
     }
@@ -783,7 +785,7 @@ public final class JavaCodegen {
     private KernelSig signature(Kernel k) {
         List<Node> ins = new ArrayList<>();
         for (Node in : k.inputs()) {
-            if (in.op() == Op.CONST && !in.attrs().flagA() && k.rowwise() == null) continue; // inlined literal
+            if (Graph.isPlainConst(in) && k.rowwise() == null) continue; // inlined literal
             ins.add(in);
         }
         List<Node> outs = k.outputs();
@@ -824,13 +826,11 @@ public final class JavaCodegen {
         return false;
     }
 
+    /** The names the op's loop skeleton gives its inputs ({@code OpDef.templateOperands}). */
     private static List<String> rowwiseNames(Node n) {
-        return switch (n.op()) {
-            case SOFTMAX, LOG_SOFTMAX, TRANSPOSE -> List.of("x");
-            case CROSS_ENTROPY -> List.of("logits", "labels");
-            case CROSS_ENTROPY_GRAD -> List.of("logits", "labels", "dy");
-            default -> throw new IllegalArgumentException(n.op().toString());
-        };
+        List<String> names = n.op().def().templateOperands();
+        if (names.size() != n.inputs().size()) throw new IllegalArgumentException("no skeleton operands for " + n.op());
+        return names;
     }
 
     private String rowCount(Node n) {
@@ -1176,10 +1176,10 @@ public final class JavaCodegen {
         Node g = k.gemm();
         Node a = g.input(0);
         Node c = g.input(1);
-        boolean ta = g.attrs().flagA();
+        boolean ta = g.attrs(Attrs.Matmul.class).transA();
         String outName = sig.outputNames().get(sig.outputs().indexOf(g));
         return String.format("Gemm.matmul(%s, %sOff, %s, %s, %sOff, %s, %s, %sOff, %s, %s, %s, false%s);%n",
-                paramName(a), paramName(a), ta, paramName(c), paramName(c), g.attrs().flagB(), outName, outName,
+                paramName(a), paramName(a), ta, paramName(c), paramName(c), g.attrs(Attrs.Matmul.class).transB(), outName, outName,
                 dim(g.shape().dim(0)), dim(g.shape().dim(1)), dim(ta ? a.shape().dim(0) : a.shape().dim(1)),
                 epilogueArgs == null ? "" : ", " + epilogueArgs);
     }
@@ -1301,7 +1301,7 @@ public final class JavaCodegen {
 
     /** Strides of a reduction's output over the loop space: 0 on the reduced axes. */
     private static int[] reducedStrides(Node sum, Shape space) {
-        int[] axes = sum.attrs().ints();
+        int[] axes = sum.attrs(Attrs.Axes.class).axes();
         int[] outStrides = sum.shape().strides();
         int[] mapped = new int[space.rank()];
         int o = 0;
@@ -1319,7 +1319,7 @@ public final class JavaCodegen {
         for (int i = 0; i < n.inputs().size(); i++) {
             vars.put(names[i], operandValue(n.input(i), value, loops));
         }
-        vars.put("alpha", lit(n.attrs().value()));
+        vars.put("alpha", lit(n.attrs() instanceof Attrs.Scalar s ? s.value() : 0));
         if (n.op() == Op.DROPOUT_MASK) return maskExpression(n, loops);
         return "(" + templates.scalar(n.op().key(), vars) + ")";
     }
@@ -1327,7 +1327,7 @@ public final class JavaCodegen {
     private String operandValue(Node in, Map<Node, String> value, LoopNest loops) {
         String v = value.get(in);
         if (v != null) return v;
-        if (in.op() == Op.CONST && !in.attrs().flagA()) return lit(in.attrs().value());
+        if (Graph.isPlainConst(in)) return lit(in.attrs(Attrs.Const.class).value());
         if (in.op() == Op.DROPOUT_MASK) return maskExpression(in, loops);
         throw new IllegalStateException("operand " + in + " is not available in the kernel");
     }
@@ -1340,8 +1340,9 @@ public final class JavaCodegen {
         Map<String, String> vars = baseVars();
         vars.put("i", loops.index(0, "0"));
         vars.put("key", maskKey(mask));
-        vars.put("threshold", Long.toString(threshold(mask.attrs().value())));
-        vars.put("scale", lit(1 / (1 - mask.attrs().value())));
+        double rate = mask.attrs(Attrs.Dropout.class).rate();
+        vars.put("threshold", Long.toString(threshold(rate)));
+        vars.put("scale", lit(1 / (1 - rate)));
         return "(" + templates.scalar("dropout_mask", vars) + ")";
     }
 

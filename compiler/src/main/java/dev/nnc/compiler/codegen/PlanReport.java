@@ -201,7 +201,7 @@ public final class PlanReport {
 
     /** The tensor's .nn name when it has one, else the generated code's; its .nn name when there is one. */
     private static String nnName(Node n) {
-        if (n.op() == dev.nnc.compiler.ir.Op.INPUT || n.op() == dev.nnc.compiler.ir.Op.PARAM) return n.attrs().name();
+        if (n.attrs() instanceof dev.nnc.compiler.ir.Attrs.Declared d) return d.name();
         return n.label() != null && !n.backward() ? n.label() : null;
     }
 
@@ -346,7 +346,7 @@ public final class PlanReport {
             boolean inKernel = e.kernels().stream().anyMatch(k -> k.computes(n));
             if (!inKernel && (n.op().family() == dev.nnc.compiler.ir.Op.Family.SOURCE
                     || n.op() == dev.nnc.compiler.ir.Op.RESHAPE)) {
-                String label = n.attrs().name() != null ? n.attrs().name() : n.op().key();
+                String label = n.attrs() instanceof dev.nnc.compiler.ir.Attrs.Declared d ? d.name() : n.op().key();
                 sb.append("  n").append(n.id()).append(" [shape=ellipse, label=\"").append(label.replace("\"", ""))
                         .append("\\n").append(n.shape()).append("\"];\n");
             }

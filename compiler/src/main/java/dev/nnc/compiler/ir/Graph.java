@@ -2,13 +2,13 @@ package dev.nnc.compiler.ir;
 
 import dev.nnc.compiler.ast.Pos;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The IR graph and its builder. Every op's shape rule lives in the builder method that creates it.
+ * The IR graph and its builder. Every node's shape comes from its op's shape rule ({@code OpDef.shape}); the
+ * builder methods add the folding of identities.
  * Nodes are hash-consed: asking twice for the same op on the same inputs returns the same node,
  * which is common-subexpression elimination at construction time.
  */
@@ -32,7 +32,15 @@ public final class Graph {
         this.backward = b;
     }
 
-    private Node make(Op op, List<Node> inputs, Shape shape, Node.Type type, Node.Attrs attrs) {
+    /**
+     * The node {@code op(inputs)} with these attributes: its shape from the op's shape rule
+     * ({@link dev.nnc.compiler.ops.OpDef#shape}), the same node when it exists already.
+     */
+    private Node make(Op op, List<Node> inputs, Node.Type type, Attrs attrs) {
+        if (!op.def().attrs().isInstance(attrs)) {
+            throw new IllegalArgumentException(op.key() + " takes " + op.def().attrs().getSimpleName() + ", not " + attrs);
+        }
+        Shape shape = op.def().shape(inputs, attrs);
         List<Object> key = new ArrayList<>();
         key.add(op);
         key.add(attrs);
@@ -45,10 +53,6 @@ public final class Graph {
         return n;
     }
 
-    private static Node.Attrs attrs(double v, int[] ints, boolean a, boolean b, String name) {
-        return new Node.Attrs(v, ints, a, b, name);
-    }
-
     /**
      * The same op with the same attributes over new inputs (of the same shapes), keeping the old
      * node's position, label and pass; used by passes that rebuild a graph.
@@ -59,7 +63,7 @@ public final class Graph {
         pos = n.pos();
         backward = n.backward();
         try {
-            Node r = make(n.op(), inputs, n.shape(), n.type(), n.attrs());
+            Node r = make(n.op(), inputs, n.type(), n.attrs());
             if (n.label() != null) r.labelIfUnset(n.label());
             return r;
         } finally {
@@ -71,24 +75,24 @@ public final class Graph {
     // ---- sources ----
 
     public Node input(String name, Shape shape, Node.Type type) {
-        return make(Op.INPUT, List.of(), shape, type, attrs(0, new int[0], false, false, name));
+        return make(Op.INPUT, List.of(), type, new Attrs.Declared(name, shape));
     }
 
     public Node param(String name, Shape shape) {
-        return make(Op.PARAM, List.of(), shape, Node.Type.FLOAT, attrs(0, new int[0], false, false, name));
+        return make(Op.PARAM, List.of(), Node.Type.FLOAT, new Attrs.Declared(name, shape));
     }
 
     public Node constant(double value) {
-        return make(Op.CONST, List.of(), Shape.SCALAR, Node.Type.FLOAT, attrs(value, new int[0], false, false, null));
+        return make(Op.CONST, List.of(), Node.Type.FLOAT, new Attrs.Const(value, false));
     }
 
     /** The scalar {@code value / n}, n being the runtime batch size. */
     public Node perBatchConstant(double value) {
-        return make(Op.CONST, List.of(), Shape.SCALAR, Node.Type.FLOAT, attrs(value, new int[0], true, false, null));
+        return make(Op.CONST, List.of(), Node.Type.FLOAT, new Attrs.Const(value, true));
     }
 
     public Node dropoutMask(Shape shape, double rate, String id) {
-        return make(Op.DROPOUT_MASK, List.of(), shape, Node.Type.FLOAT, attrs(rate, new int[0], false, false, id));
+        return make(Op.DROPOUT_MASK, List.of(), Node.Type.FLOAT, new Attrs.Dropout(rate, id, shape));
     }
 
     // ---- elementwise ----
@@ -97,11 +101,12 @@ public final class Graph {
         return unary(op, x, 0);
     }
 
-    /** A one-input elementwise op; {@code value} is leaky_relu's alpha. */
+    /** A one-input elementwise op; {@code value} is the real parameter of those that take one (leaky_relu's alpha). */
     public Node unary(Op op, Node x, double value) {
         requireFloat(op, x);
         if (op.family() != Op.Family.ELEMENTWISE) throw new IllegalArgumentException(op + " is not elementwise");
-        return make(op, List.of(x), x.shape(), Node.Type.FLOAT, attrs(value, new int[0], false, false, null));
+        Attrs a = op.def().attrs() == Attrs.Scalar.class ? new Attrs.Scalar(value) : Attrs.NONE;
+        return make(op, List.of(x), Node.Type.FLOAT, a);
     }
 
     /** A two-input elementwise op with NumPy broadcasting; folds the identities x*1, x+0, x-0, x/1. */
@@ -113,8 +118,8 @@ public final class Graph {
         if (rightIdentity && broadcastShape(op, a.shape(), b.shape()).equals(a.shape())) return a;
         boolean leftIdentity = (op == Op.ADD && isConst(a, 0)) || (op == Op.MUL && isConst(a, 1));
         if (leftIdentity && broadcastShape(op, a.shape(), b.shape()).equals(b.shape())) return b;
-        if (a.op() == Op.CONST && b.op() == Op.CONST && !a.attrs().flagA() && !b.attrs().flagA()) {
-            double x = a.attrs().value(), y = b.attrs().value();
+        if (isPlainConst(a) && isPlainConst(b)) {
+            double x = a.attrs(Attrs.Const.class).value(), y = b.attrs(Attrs.Const.class).value();
             return constant(switch (op) {
                 case ADD -> x + y;
                 case SUB -> x - y;
@@ -123,12 +128,16 @@ public final class Graph {
                 default -> throw new IllegalArgumentException(op.toString());
             });
         }
-        Shape out = broadcastShape(op, a.shape(), b.shape());
-        return make(op, List.of(a, b), out, Node.Type.FLOAT, Node.Attrs.NONE);
+        return make(op, List.of(a, b), Node.Type.FLOAT, Attrs.NONE);
+    }
+
+    /** A literal that is not divided by the batch size. */
+    public static boolean isPlainConst(Node n) {
+        return n.op() == Op.CONST && !n.attrs(Attrs.Const.class).perBatch();
     }
 
     private static boolean isConst(Node n, double v) {
-        return n.op() == Op.CONST && !n.attrs().flagA() && n.attrs().value() == v;
+        return isPlainConst(n) && n.attrs(Attrs.Const.class).value() == v;
     }
 
     /** NumPy broadcasting: dimensions aligned right, equal or 1. */
@@ -151,7 +160,8 @@ public final class Graph {
         return s;
     }
 
-    private static void checkBatchFirst(Shape s, String what) {
+    /** The batch dimension N may only be the first dimension of a shape. */
+    public static void checkBatchFirst(Shape s, String what) {
         for (int i = 1; i < s.rank(); i++) {
             if (s.dim(i) == Shape.BATCH) {
                 throw new ShapeException(what + " would put the batch dimension N at position " + i + " of " + s
@@ -164,26 +174,15 @@ public final class Graph {
 
     public Node broadcastTo(Node x, Shape target) {
         if (x.shape().equals(target)) return x;
-        Shape check = broadcastShape(Op.BROADCAST, x.shape(), target);
-        if (!check.equals(target)) throw new ShapeException("cannot broadcast " + x.shape() + " to " + target);
-        return make(Op.BROADCAST, List.of(x), target, x.type(), attrs(0, target.dims(), false, false, null));
+        return make(Op.BROADCAST, List.of(x), x.type(), new Attrs.Dims(target));
     }
 
     public Node reshape(Node x, Shape target) {
         if (x.shape().equals(target)) return x;
-        if (x.shape().batched() != target.batched()
-                || x.shape().staticSize() != target.staticSize()) {
-            throw new ShapeException("cannot reshape " + x.shape() + " (" + sizeText(x.shape()) + " elements) to "
-                    + target + " (" + sizeText(target) + " elements)");
-        }
-        checkBatchFirst(target, "reshape");
+        Op.RESHAPE.def().shape(List.of(x), new Attrs.Dims(target)); // checks it, before folding
         Node src = x.op() == Op.RESHAPE ? x.input(0) : x; // reshape of reshape is one reshape
         if (src.shape().equals(target)) return src;
-        return make(Op.RESHAPE, List.of(src), target, x.type(), attrs(0, target.dims(), false, false, null));
-    }
-
-    private static String sizeText(Shape s) {
-        return s.sizeExpr("N");
+        return make(Op.RESHAPE, List.of(src), x.type(), new Attrs.Dims(target));
     }
 
     // ---- reductions ----
@@ -192,13 +191,7 @@ public final class Graph {
     public Node sum(Node x, int[] axes) {
         requireFloat(Op.SUM, x);
         if (axes.length == 0) return x;
-        int[] dims = x.shape().dims();
-        List<Integer> keep = new ArrayList<>();
-        for (int i = 0; i < dims.length; i++) {
-            if (Arrays.binarySearch(axes, i) < 0) keep.add(dims[i]);
-        }
-        Shape out = new Shape(keep.stream().mapToInt(Integer::intValue).toArray());
-        return make(Op.SUM, List.of(x), out, Node.Type.FLOAT, attrs(0, axes.clone(), false, false, null));
+        return make(Op.SUM, List.of(x), Node.Type.FLOAT, new Attrs.Axes(axes));
     }
 
     /** Sums a broadcast result back down to {@code target} (the adjoint of broadcasting). */
@@ -221,20 +214,7 @@ public final class Graph {
     public Node matmul(Node a, Node b, boolean transA, boolean transB) {
         requireFloat(Op.MATMUL, a);
         requireFloat(Op.MATMUL, b);
-        if (a.shape().rank() != 2 || b.shape().rank() != 2) {
-            throw new ShapeException("'@' needs two 2-D operands, got " + a.shape() + " and " + b.shape());
-        }
-        int m = transA ? a.shape().dim(1) : a.shape().dim(0);
-        int ka = transA ? a.shape().dim(0) : a.shape().dim(1);
-        int kb = transB ? b.shape().dim(1) : b.shape().dim(0);
-        int n = transB ? b.shape().dim(0) : b.shape().dim(1);
-        if (ka != kb) {
-            throw new ShapeException("inner dimensions differ: " + a.shape() + " @ " + b.shape()
-                    + " (" + (ka == Shape.BATCH ? "N" : ka) + " vs " + (kb == Shape.BATCH ? "N" : kb) + ")");
-        }
-        Shape out = Shape.of(m, n);
-        checkBatchFirst(out, "'@'");
-        return make(Op.MATMUL, List.of(a, b), out, Node.Type.FLOAT, attrs(0, new int[0], transA, transB, null));
+        return make(Op.MATMUL, List.of(a, b), Node.Type.FLOAT, new Attrs.Matmul(transA, transB));
     }
 
     /**
@@ -243,44 +223,26 @@ public final class Graph {
      */
     public Node transpose(Node x) {
         requireFloat(Op.TRANSPOSE, x);
-        if (x.shape().rank() != 2) throw new ShapeException("transpose needs a 2-D tensor, got " + x.shape());
-        if (x.shape().batched()) {
-            throw new ShapeException("transpose of " + x.shape() + ": a tensor with the batch dimension N cannot be "
-                    + "transposed (N stays the first dimension); transpose the other operand of '@' instead");
-        }
+        Op.TRANSPOSE.def().shape(List.of(x), Attrs.NONE); // checks it, before folding
         if (x.op() == Op.TRANSPOSE) return x.input(0);
-        return make(Op.TRANSPOSE, List.of(x), Shape.of(x.shape().dim(1), x.shape().dim(0)), Node.Type.FLOAT,
-                Node.Attrs.NONE);
+        return make(Op.TRANSPOSE, List.of(x), Node.Type.FLOAT, Attrs.NONE);
     }
 
     // ---- row-wise ----
 
     public Node rowwise(Op op, Node x) {
         requireFloat(op, x);
-        if (x.shape().rank() < 1) throw new ShapeException(op.key() + " needs at least one dimension, got a scalar");
-        return make(op, List.of(x), x.shape(), Node.Type.FLOAT, Node.Attrs.NONE);
+        return make(op, List.of(x), Node.Type.FLOAT, Attrs.NONE);
     }
 
     /** Mean cross-entropy of logits [N, C] against integer labels [N]. */
     public Node crossEntropy(Node logits, Node labels) {
         requireFloat(Op.CROSS_ENTROPY, logits);
-        if (logits.shape().rank() != 2) {
-            throw new ShapeException("logits must be 2-D [N, classes], got " + logits.shape());
-        }
-        if (labels.shape().rank() != 1 || labels.shape().dim(0) != logits.shape().dim(0)) {
-            throw new ShapeException("integer labels must be [" + dimText(logits.shape().dim(0))
-                    + "] for logits " + logits.shape() + ", got " + labels.shape());
-        }
-        return make(Op.CROSS_ENTROPY, List.of(logits, labels), Shape.SCALAR, Node.Type.FLOAT, Node.Attrs.NONE);
+        return make(Op.CROSS_ENTROPY, List.of(logits, labels), Node.Type.FLOAT, Attrs.NONE);
     }
 
     public Node crossEntropyGrad(Node logits, Node labels, Node dy) {
-        return make(Op.CROSS_ENTROPY_GRAD, List.of(logits, labels, dy), logits.shape(), Node.Type.FLOAT,
-                Node.Attrs.NONE);
-    }
-
-    private static String dimText(int d) {
-        return d == Shape.BATCH ? "N" : Integer.toString(d);
+        return make(Op.CROSS_ENTROPY_GRAD, List.of(logits, labels, dy), Node.Type.FLOAT, Attrs.NONE);
     }
 
     private static void requireFloat(Op op, Node x) {

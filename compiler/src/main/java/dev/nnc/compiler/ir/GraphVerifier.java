@@ -38,20 +38,10 @@ public final class GraphVerifier {
         return bad;
     }
 
-    /** The shape an op must produce from its inputs, or null when it does. */
+    /** The shape an op must produce from its inputs (its {@code OpDef.shape}), or null when it does. */
     private static String shapeRule(Node n) {
         try {
-            Shape expected = switch (n.op().family()) {
-                case ELEMENTWISE -> n.inputs().isEmpty() ? n.shape() : n.inputs().size() == 1 ? n.input(0).shape()
-                        : Graph.broadcastShape(n.op(), n.input(0).shape(), n.input(1).shape());
-                case ROWWISE -> n.op() == Op.CROSS_ENTROPY ? Shape.SCALAR
-                        : n.op() == Op.TRANSPOSE ? Shape.of(n.input(0).shape().dim(1), n.input(0).shape().dim(0))
-                        : n.input(0).shape();
-                case VIEW -> n.input(0).shape().staticSize() == n.shape().staticSize()
-                        && n.input(0).shape().batched() == n.shape().batched() ? n.shape() : null;
-                case BROADCAST -> Graph.broadcastShape(n.op(), n.input(0).shape(), n.shape());
-                default -> n.shape();
-            };
+            Shape expected = n.op().def().shape(n.inputs(), n.attrs());
             return n.shape().equals(expected) ? null : "shape " + n.shape() + ", expected " + expected;
         } catch (ShapeException e) {
             return e.getMessage();

@@ -49,16 +49,13 @@ public final class IrPrinter {
     }
 
     private static String attrs(Node n) {
-        Node.Attrs a = n.attrs();
-        return switch (n.op()) {
-            case INPUT, PARAM -> a.name();
-            case CONST -> a.flagA() ? a.value() + "/n" : Double.toString(a.value());
-            case DROPOUT_MASK -> "rate=" + a.value();
-            case LEAKY_RELU, LEAKY_STEP -> "alpha=" + a.value();
-            case SUM -> "axes=" + java.util.Arrays.toString(a.ints());
-            case BROADCAST, RESHAPE -> new Shape(a.ints()).toString();
-            case MATMUL -> (a.flagA() ? "Aᵀ" : "A") + "·" + (a.flagB() ? "Bᵀ" : "B");
-            default -> "";
+        return switch (n.attrs()) {
+            case Attrs.Declared d -> d.name();
+            case Attrs.Dims d -> d.shape().toString();
+            case Attrs.Scalar sc -> n.op() == Op.LEAKY_RELU || n.op() == Op.LEAKY_STEP ? "alpha=" + sc.value()
+                    : "eps=" + sc.value();
+            case Attrs.Dropout d -> "rate=" + d.rate();
+            default -> n.attrs().toString();
         };
     }
 }

@@ -1,7 +1,6 @@
 package dev.nnc.compiler.ir;
 
 import dev.nnc.compiler.ast.Pos;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -63,6 +62,15 @@ public final class Node {
         return attrs;
     }
 
+    /** The attributes as the record type this op carries ({@code n.attrs(Attrs.Matmul.class).transA()}). */
+    public <A extends Attrs> A attrs(Class<A> type) {
+        if (!type.isInstance(attrs)) {
+            throw new IllegalStateException(op.key() + " carries " + attrs.getClass().getSimpleName() + ", not "
+                    + type.getSimpleName());
+        }
+        return type.cast(attrs);
+    }
+
     /** Position of the .nn code this node was lowered from. */
     public Pos pos() {
         return pos;
@@ -80,33 +88,6 @@ public final class Node {
     /** Names the node after a .nn variable, unless it already has a name. */
     public void labelIfUnset(String l) {
         if (label == null) label = l;
-    }
-
-    /**
-     * Op attributes. {@code value}: CONST value, leaky alpha, dropout rate. {@code ints}: SUM axes,
-     * BROADCAST/RESHAPE target dims. {@code flagA/flagB}: MATMUL transposes; CONST perBatch in flagA.
-     * {@code name}: INPUT/PARAM name, DROPOUT_MASK id.
-     */
-    public record Attrs(double value, int[] ints, boolean flagA, boolean flagB, String name) {
-        public static final Attrs NONE = new Attrs(0, new int[0], false, false, null);
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Attrs a && Double.compare(value, a.value) == 0 && Arrays.equals(ints, a.ints)
-                    && flagA == a.flagA && flagB == a.flagB && java.util.Objects.equals(name, a.name);
-        }
-
-        @Override
-        public int hashCode() {
-            return Double.hashCode(value) * 31 + Arrays.hashCode(ints);
-        }
-
-        @Override
-        public String toString() {
-            StringBuilder sb = new StringBuilder();
-            if (name != null) sb.append(name).append(' ');
-            return sb.toString().trim();
-        }
     }
 
     @Override

@@ -1,89 +1,87 @@
 package dev.nnc.compiler.ir;
 
+import dev.nnc.compiler.ops.Binary;
+import dev.nnc.compiler.ops.Contractions;
+import dev.nnc.compiler.ops.Movement;
+import dev.nnc.compiler.ops.OpDef;
+import dev.nnc.compiler.ops.Reductions;
+import dev.nnc.compiler.ops.RowOps;
+import dev.nnc.compiler.ops.Sources;
+import dev.nnc.compiler.ops.Unary;
+
 /**
  * The closed set of primitive ops. Layers lower to these; autodiff writes gradients with these.
  * Passes ask about an op's {@link Family}, not about lists of ops.
  *
- * <p>Where each op's pieces live: shape rule in {@link Graph} (the builder methods), vector-Jacobian
- * rule in {@code autodiff.Gradients}, code template under {@code codegen-templates/jvm/}, fusion
- * class = its family. {@code OpCoverageTest} fails when an op lacks one of them.
+ * <p>Each constant holds its definition ({@link OpDef}, in {@code dev.nnc.compiler.ops}): fusion
+ * class, attribute record, shape rule, vector-Jacobian rule, template keys, cost and reference
+ * implementation, all in one class per op. {@code OpCoverageTest} checks every op's pieces.
  */
 public enum Op {
     // sources: values that come from outside the kernel schedule
-    INPUT(Family.SOURCE),
-    PARAM(Family.SOURCE),
-    /** A scalar literal; with {@code perBatch} its value is divided by the runtime batch size n. */
-    CONST(Family.SOURCE),
-    /** Inverted-dropout mask: 0 with probability rate, else 1/(1-rate); fresh every training step. */
-    DROPOUT_MASK(Family.SOURCE),
+    INPUT(new Sources.Declared()),
+    PARAM(new Sources.Declared()),
+    CONST(new Sources.Const()),
+    DROPOUT_MASK(new Sources.DropoutMask()),
 
     // elementwise, one input
-    NEG(Family.ELEMENTWISE),
-    COPY(Family.ELEMENTWISE),
-    RELU(Family.ELEMENTWISE),
-    LEAKY_RELU(Family.ELEMENTWISE),
-    SIGMOID(Family.ELEMENTWISE),
-    /** log(1 + exp(x)), computed without overflow; its derivative is sigmoid. */
-    SOFTPLUS(Family.ELEMENTWISE),
-    TANH(Family.ELEMENTWISE),
-    EXP(Family.ELEMENTWISE),
-    LOG(Family.ELEMENTWISE),
-    SQRT(Family.ELEMENTWISE),
-    /** x > 0 ? 1 : 0 (the derivative of relu). */
-    STEP(Family.ELEMENTWISE),
-    /** x > 0 ? 1 : alpha (the derivative of leaky_relu). */
-    LEAKY_STEP(Family.ELEMENTWISE),
-    /** min(max(x, eps), 1 - eps): keeps probabilities away from 0 and 1 before a log. */
-    CLAMP_PROB(Family.ELEMENTWISE),
-    /** eps < x < 1 - eps ? 1 : 0 (the derivative of clamp_prob). */
-    CLAMP_PROB_MASK(Family.ELEMENTWISE),
+    NEG(new Unary.Neg()),
+    COPY(new Unary.Copy()),
+    RELU(new Unary.Relu()),
+    LEAKY_RELU(new Unary.LeakyRelu()),
+    SIGMOID(new Unary.Sigmoid()),
+    SOFTPLUS(new Unary.Softplus()),
+    TANH(new Unary.Tanh()),
+    EXP(new Unary.Exp()),
+    LOG(new Unary.Log()),
+    SQRT(new Unary.Sqrt()),
+    STEP(new Unary.Step()),
+    LEAKY_STEP(new Unary.LeakyStep()),
+    CLAMP_PROB(new Unary.ClampProb()),
+    CLAMP_PROB_MASK(new Unary.ClampProbMask()),
 
     // elementwise, two inputs, NumPy broadcasting
-    ADD(Family.ELEMENTWISE),
-    SUB(Family.ELEMENTWISE),
-    MUL(Family.ELEMENTWISE),
-    DIV(Family.ELEMENTWISE),
+    ADD(new Binary.Add()),
+    SUB(new Binary.Sub()),
+    MUL(new Binary.Mul()),
+    DIV(new Binary.Div()),
 
     // data movement
-    /** Expands to a larger shape by NumPy rules (right-aligned, size-1 or missing dims repeat). */
-    BROADCAST(Family.BROADCAST),
-    /** Same elements, new shape: a view, never a copy. */
-    RESHAPE(Family.VIEW),
+    BROADCAST(new Movement.Broadcast()),
+    RESHAPE(new Movement.Reshape()),
 
     // reductions
-    /** Sum over a set of axes, which are removed from the shape. */
-    SUM(Family.REDUCTION),
+    SUM(new Reductions.Sum()),
 
     // contractions
-    /** 2-D matrix product with optional transposition of either operand. */
-    MATMUL(Family.GEMM),
+    MATMUL(new Contractions.Matmul()),
 
-    // row-wise ops over the last axis, numerically careful, kept whole
-    SOFTMAX(Family.ROWWISE),
-    LOG_SOFTMAX(Family.ROWWISE),
-    /** mean over rows of -log softmax(logits)[label]; labels are i32. */
-    CROSS_ENTROPY(Family.ROWWISE),
-    /** dy * (softmax(logits) - onehot(label)) / n. */
-    CROSS_ENTROPY_GRAD(Family.ROWWISE),
-    /**
-     * [a, b] -> [b, a] of a tensor without the batch dimension; kept whole like the row-wise ops (it
-     * reads rows and writes columns). Simplify folds it into a matmul operand wherever it feeds one.
-     */
-    TRANSPOSE(Family.ROWWISE);
+    // row-wise ops over the last axis, kept whole
+    SOFTMAX(new RowOps.Softmax()),
+    LOG_SOFTMAX(new RowOps.LogSoftmax()),
+    CROSS_ENTROPY(new RowOps.CrossEntropy()),
+    CROSS_ENTROPY_GRAD(new RowOps.CrossEntropyGrad()),
+    TRANSPOSE(new Movement.Transpose());
 
     /** Fusion classes (TVM's op patterns, roughly): what a fusion pass may do with an op. */
     public enum Family {
         SOURCE, ELEMENTWISE, BROADCAST, VIEW, REDUCTION, GEMM, ROWWISE
     }
 
-    private final Family family;
+    private final OpDef def;
 
-    Op(Family family) {
-        this.family = family;
+    Op(OpDef def) {
+        this.def = def;
+        def.bind(this);
+    }
+
+    /** Everything the compiler knows about this op. */
+    public OpDef def() {
+        return def;
     }
 
     public Family family() {
-        return family;
+        return def.family();
     }
 
     /** Lower-case name used in dumps and template keys. */

@@ -113,7 +113,7 @@ public final class Kernel {
     public boolean tileEpilogue() {
         if (gemm == null || rowTail != null || members.isEmpty() && reductions.isEmpty()) return false;
         for (Node r : reductions) {
-            int[] axes = r.attrs().ints();
+            int[] axes = r.attrs(dev.nnc.compiler.ir.Attrs.Axes.class).axes();
             if (space.rank() != 2 || axes.length != 1 || axes[0] != 0) return false;
         }
         return true;
@@ -153,15 +153,7 @@ public final class Kernel {
     /** Estimated floating-point operations for a batch of {@code n} rows. */
     public long flops(int n) {
         long f = 0;
-        if (gemm != null) {
-            Node a = gemm.input(0);
-            long k = gemm.attrs().flagA() ? dim(a.shape().dim(0), n) : dim(a.shape().dim(1), n);
-            f += 2L * dim(gemm.shape().dim(0), n) * dim(gemm.shape().dim(1), n) * k;
-        }
-        if (rowwise != null && rowwise.op() != Op.TRANSPOSE) f += 5L * size(rowwise.input(0).shape(), n);
-        if (rowTail != null) f += 5L * size(rowTail.input(0).shape(), n);
-        for (Node m : members) f += m.op() == Op.BROADCAST ? 0 : size(space, n);
-        for (Node r : reductions) f += size(r.input(0).shape(), n);
+        for (Node op : ops()) f += op.op().def().flops(op, n); // each op's cost (OpDef.flops)
         return f;
     }
 

@@ -1,5 +1,6 @@
 package dev.nnc.compiler.passes;
 
+import dev.nnc.compiler.ir.Attrs;
 import dev.nnc.compiler.ir.Graph;
 import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.compiler.ir.Node;
@@ -48,8 +49,8 @@ public final class Simplify {
             new Named("matmul(transpose(a), b) -> matmul(a, b) with a's transpose flag flipped (either side)", (g, n) ->
                     is(n, Op.MATMUL) && (is(n.input(0), Op.TRANSPOSE) || is(n.input(1), Op.TRANSPOSE))
                             ? g.matmul(untransposed(n.input(0)), untransposed(n.input(1)),
-                                    n.attrs().flagA() ^ is(n.input(0), Op.TRANSPOSE),
-                                    n.attrs().flagB() ^ is(n.input(1), Op.TRANSPOSE)) : null));
+                                    n.attrs(Attrs.Matmul.class).transA() ^ is(n.input(0), Op.TRANSPOSE),
+                                    n.attrs(Attrs.Matmul.class).transB() ^ is(n.input(1), Op.TRANSPOSE)) : null));
 
     /** x for transpose(x), else the node itself. */
     private static Node untransposed(Node n) {
@@ -98,6 +99,6 @@ public final class Simplify {
     }
 
     private static boolean isOne(Node n) {
-        return n.op() == Op.CONST && !n.attrs().flagA() && n.attrs().value() == 1;
+        return Graph.isPlainConst(n) && n.attrs(Attrs.Const.class).value() == 1;
     }
 }

@@ -1,0 +1,91 @@
+package dev.nnc.compiler.ops;
+
+import dev.nnc.compiler.ir.Attrs;
+import dev.nnc.compiler.ir.Graph;
+import dev.nnc.compiler.ir.Node;
+import dev.nnc.compiler.ir.Op;
+import dev.nnc.compiler.ir.Shape;
+import java.util.List;
+
+/**
+ * Everything the compiler knows about one primitive op, in one class (docs/adding-an-op.md):
+ * <ul>
+ *   <li>{@link #family()}: its fusion class;</li>
+ *   <li>{@link #attrs()}: the attribute record it carries;</li>
+ *   <li>{@link #shape}: its shape rule (the builder and the verifier both ask it);</li>
+ *   <li>{@link #vjp}: its vector-Jacobian rule, written with IR primitives;</li>
+ *   <li>{@link #templateKeys()}: the backend templates its code comes from;</li>
+ *   <li>{@link #flops}: its cost;</li>
+ *   <li>{@link #reference}: a slow, obviously right f64 implementation, the oracle of the tests
+ *       ({@code reference.Interpreter}).</li>
+ * </ul>
+ * Each {@link Op} constant holds its definition; the definitions are grouped by family in this
+ * package ({@code Unary}, {@code Binary}, ...), one nested class per op. Every method is abstract, so
+ * a new op without one of its pieces does not compile; {@code OpCoverageTest} checks the rest
+ * (templates exist, the rule's arity, the reference against known values).
+ */
+public abstract class OpDef {
+    private Op op;
+
+    /** Called once by the op's enum constant. */
+    public final void bind(Op o) {
+        if (op != null) throw new IllegalStateException(getClass().getSimpleName() + " is bound to " + op);
+        op = o;
+    }
+
+    /** The op this definition belongs to. */
+    public final Op op() {
+        return op;
+    }
+
+    public final String key() {
+        return op.key();
+    }
+
+    /** The fusion class: what a fusion pass may do with the op. */
+    public abstract Op.Family family();
+
+    /** The record type of the op's attributes. */
+    public abstract Class<? extends Attrs> attrs();
+
+    /** The output shape for these inputs and attributes; throws ShapeException when they do not fit. */
+    public abstract Shape shape(List<Node> inputs, Attrs attrs);
+
+    /**
+     * The gradient with respect to each input of {@code y = op(inputs)}, given the gradient
+     * {@code g} with respect to y (null where none flows); null for ops that pass no gradient at
+     * all (sources, masks, derivatives that are themselves never differentiated).
+     */
+    public abstract Node[] vjp(Graph b, Node y, Node g);
+
+    /**
+     * Keys of the backend templates the op's generated code comes from (a scalar expression or a
+     * loop skeleton in {@code codegen-templates/<backend>/}); empty when the loop nest or the
+     * runtime emits it (views, sums, products).
+     */
+    public abstract List<String> templateKeys();
+
+    /**
+     * The names a loop skeleton gives the op's inputs ({@code ${x}}, {@code ${logits}}, ...), in
+     * input order; its output is always {@code ${out}}. Empty for ops without a skeleton.
+     */
+    public List<String> templateOperands() {
+        return List.of();
+    }
+
+    /** Floating-point operations of one application over a batch of {@code batch} rows. */
+    public abstract long flops(Node n, int batch);
+
+    /**
+     * The op's value in f64, computed with plain loops: {@code in[i]} holds input i (every
+     * element, the batch dimension being {@code ctx.batch()} rows), row-major.
+     */
+    public abstract double[] reference(Node n, double[][] in, Reference ctx);
+
+    /** Elements of {@code s} for a batch of {@code batch} rows. */
+    protected static long size(Shape s, int batch) {
+        long v = 1;
+        for (int d : s.dims()) v *= d == Shape.BATCH ? batch : d;
+        return v;
+    }
+}
