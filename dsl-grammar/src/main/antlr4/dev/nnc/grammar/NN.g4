@@ -52,6 +52,7 @@ primary
     | ID                                      # namePrimary
     | NUMBER                                  # numberPrimary
     | value=('true' | 'false')                # boolPrimary
+    | STRING                                  # stringPrimary
     | '[' (expr (',' expr)*)? ']'             # listPrimary
     | '(' expr ')'                            # parenPrimary
     ;
@@ -69,6 +70,8 @@ NUMBER
     | '.' DIGITS EXPONENT?
     ;
 ID              : [a-zA-Z_] [a-zA-Z_0-9]* ;
+// A string argument such as pad = "same": no escapes, no line breaks.
+STRING          : '"' ~["\\\r\n]* '"' ;
 LINE_COMMENT    : '//' ~[\r\n]* -> skip ;
 BLOCK_COMMENT   : '/*' .*? '*/' -> skip ;
 // A '/*' that is never closed: reported by the compiler, not by ANTLR.

@@ -81,7 +81,7 @@ public final class Ast {
 
     // ---- expressions ----
 
-    public sealed interface Expr permits Name, Num, Bool, ListLit, Call, Binary, Negate {
+    public sealed interface Expr permits Name, Num, Bool, Str, ListLit, Call, Binary, Negate {
         Pos pos();
     }
 
@@ -93,6 +93,10 @@ public final class Ast {
     }
 
     public record Bool(Pos pos, boolean value) implements Expr {
+    }
+
+    /** A string argument ({@code pad = "same"}); {@code value} without the quotes. */
+    public record Str(Pos pos, String value) implements Expr {
     }
 
     public record ListLit(Pos pos, List<Expr> items) implements Expr {

@@ -134,6 +134,8 @@ final class AstBuilder {
             case NNParser.NamePrimaryContext p -> new Ast.Name(pos(p), p.getText());
             case NNParser.NumberPrimaryContext p -> number(p);
             case NNParser.BoolPrimaryContext p -> new Ast.Bool(pos(p), p.value.getText().equals("true"));
+            case NNParser.StringPrimaryContext p -> new Ast.Str(pos(p), p.STRING().getText()
+                    .substring(1, p.STRING().getText().length() - 1));
             case NNParser.ListPrimaryContext p -> new Ast.ListLit(pos(p), p.expr().stream().map(this::expr).toList());
             case NNParser.ParenPrimaryContext p -> expr(p.expr());
             default -> throw new IllegalStateException("unhandled primary " + ctx.getClass().getSimpleName());

@@ -46,6 +46,7 @@ public final class AstPrinter {
             case Ast.Name n -> n.name();
             case Ast.Num n -> n.text();
             case Ast.Bool b -> Boolean.toString(b.value());
+            case Ast.Str s -> '"' + s.value() + '"';
             case Ast.ListLit l -> l.items().stream().map(AstPrinter::expr).collect(Collectors.joining(", ", "[", "]"));
             case Ast.Negate n -> "(-" + expr(n.operand()) + ")";
             case Ast.Binary b -> "(" + expr(b.left()) + " " + b.op() + " " + expr(b.right()) + ")";

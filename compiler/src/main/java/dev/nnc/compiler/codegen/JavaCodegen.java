@@ -51,6 +51,7 @@ public final class JavaCodegen {
     private static final ClassName ROLE = ClassName.get(RT, "TensorInfo", "Role");
     private static final ClassName DTYPE = ClassName.get(RT, "DType");
     private static final ClassName GEMM = ClassName.get(RT, "Gemm");
+    private static final ClassName CONV = ClassName.get(RT, "Conv");
     private static final ClassName INIT = ClassName.get(RT, "Init");
     private static final ClassName RNG = ClassName.get(RT, "Rng");
     private static final ClassName PARALLEL = ClassName.get(RT, "Parallel");
@@ -80,6 +81,8 @@ public final class JavaCodegen {
     private final String className;
     private final Map<ModelIr.Param, Integer> paramOffsets = new LinkedHashMap<>();
     private final Map<String, String> kernelByText = new HashMap<>();
+    /** The model's runtime Conv instances, by geometry. */
+    private final Map<String, String> convByGeometry = new HashMap<>();
     private final Map<Kernel, String> methodOf = new HashMap<>();
     private final List<MethodSpec> kernels = new ArrayList<>();
     /** Kernels that run on the pool (tile epilogues, loops over chunks of rows): their classes and instances. */
@@ -520,18 +523,8 @@ public final class JavaCodegen {
     private CodeBlock initCall(ModelIr.Param p) {
         int off = paramOffsets.get(p);
         int count = p.node().shape().staticSize();
-        int[] d = p.node().shape().dims();
-        int fanIn, fanOut;
-        if (d.length >= 2) {
-            int receptive = 1;
-            for (int i = 2; i < d.length; i++) receptive *= d[i];
-            // dense weights are [in, out]
-            fanIn = d[0] * receptive;
-            fanOut = d[1] * receptive;
-        } else {
-            fanIn = d.length == 1 ? d[0] : 1;
-            fanOut = fanIn;
-        }
+        int fanIn = p.fans()[0];
+        int fanOut = p.fans()[1];
         double[] a = p.init().args();
         CodeBlock call = switch (p.init().kind()) {
             case "zeros" -> CodeBlock.of("$T.zeros(params, $L, $L)", INIT, off, count);
@@ -768,6 +761,11 @@ public final class JavaCodegen {
             args.add(l.array());
             args.add(l.offset());
         }
+        if (sig.conv() != null) args.add(sig.conv());
+        if (sig.work()) { // the kernel's planned scratch, in the batch-sized arena
+            args.add("arena");
+            args.add((arenaBase + e.memory().workOffset(k)) + " * maxBatch");
+        }
         return CodeBlock.of(k.tileEpilogue() || parallelLoop(k) ? "$L.compute($L)" : "$L($L)", method,
                 String.join(", ", args));
     }
@@ -779,7 +777,7 @@ public final class JavaCodegen {
      * masks, then an array and an offset per input and per output.
      */
     private record KernelSig(String batchParam, String batchArg, boolean masks, List<Node> inputs,
-            List<String> inputNames, List<Node> outputs, List<String> outputNames) {
+            List<String> inputNames, List<Node> outputs, List<String> outputNames, String conv, boolean work) {
     }
 
     private KernelSig signature(Kernel k) {
@@ -804,14 +802,15 @@ public final class JavaCodegen {
         String batchArg = null;
         if (k.rowwise() != null) {
             batchParam = "rows";
-            batchArg = rowCount(k.rowwise());
+            batchArg = k.rowwise().op().family() == Op.Family.WINDOW ? planeRows(k.rowwise()) : rowCount(k.rowwise());
         } else if (usesBatch(k)) {
             batchParam = "n";
             batchArg = "n";
         }
         boolean masks = k.members().stream().anyMatch(x -> x.op() == Op.DROPOUT_MASK
                 || x.inputs().stream().anyMatch(i -> i.op() == Op.DROPOUT_MASK && !k.inputs().contains(i)));
-        return new KernelSig(batchParam, batchArg, masks, ins, inNames, outs, outNames);
+        String conv = k.gemm() != null && k.gemm().op() != Op.MATMUL ? convInstance(k.gemm()) : null;
+        return new KernelSig(batchParam, batchArg, masks, ins, inNames, outs, outNames, conv, k.workPerRow() > 0);
     }
 
     /** Array parameter name for a tensor: its Java name, with "Off" for its offset. */
@@ -875,6 +874,11 @@ public final class JavaCodegen {
         for (int i = 0; i < sig.outputs().size(); i++) {
             ps.add(ParameterSpec.builder(arrayType, sig.outputNames().get(i)).build());
             ps.add(ParameterSpec.builder(TypeName.INT, sig.outputNames().get(i) + "Off").build());
+        }
+        if (sig.conv() != null) ps.add(ParameterSpec.builder(CONV, "conv").build());
+        if (sig.work()) {
+            ps.add(ParameterSpec.builder(arrayType, "work").build());
+            ps.add(ParameterSpec.builder(TypeName.INT, "workOff").build());
         }
         return ps;
     }
@@ -1162,6 +1166,8 @@ public final class JavaCodegen {
         Node x = op.input(0);
         vars.put("cols", Integer.toString(x.shape().rank() == 0 ? 1 : x.shape().dim(x.shape().rank() - 1)));
         vars.put("rows", rows);
+        vars.put("negInf", f64 ? "Double.NEGATIVE_INFINITY" : "Float.NEGATIVE_INFINITY");
+        vars.putAll(op.op().def().templateVars(op));
         List<String> roles = new ArrayList<>(rowwiseNames(op));
         roles.add("out");
         for (int i = 0; i < roles.size(); i++) {
@@ -1174,6 +1180,7 @@ public final class JavaCodegen {
     /** {@code Gemm.matmul(...)} for the kernel's product, with {@code epilogueArgs} appended when given. */
     private String gemmCall(Kernel k, KernelSig sig, String epilogueArgs) {
         Node g = k.gemm();
+        if (g.op() != Op.MATMUL) return convCall(g, sig);
         Node a = g.input(0);
         Node c = g.input(1);
         boolean ta = g.attrs(Attrs.Matmul.class).transA();
@@ -1182,6 +1189,79 @@ public final class JavaCodegen {
                 paramName(a), paramName(a), ta, paramName(c), paramName(c), g.attrs(Attrs.Matmul.class).transB(), outName, outName,
                 dim(g.shape().dim(0)), dim(g.shape().dim(1)), dim(ta ? a.shape().dim(0) : a.shape().dim(1)),
                 epilogueArgs == null ? "" : ", " + epilogueArgs);
+    }
+
+    /**
+     * {@code conv.forward(n, x, xOff, w, wOff, y, yOff, work, workOff);} for a convolution (or its
+     * {@code inputGrad}, {@code weightGrad}): the runtime's {@code Conv} instance of this geometry
+     * is the kernel's {@code conv} parameter, its scratch the planned {@code work}.
+     */
+    private String convCall(Node g, KernelSig sig) {
+        String method = switch (g.op()) {
+            case CONV2D -> "forward";
+            case CONV2D_INPUT_GRAD -> "inputGrad";
+            case CONV2D_WEIGHT_GRAD -> "weightGrad";
+            default -> throw new IllegalStateException("not a convolution: " + g.op());
+        };
+        String a = paramName(g.input(0));
+        String b = paramName(g.input(1));
+        String out = sig.outputNames().get(sig.outputs().indexOf(g));
+        return String.format("conv.%s(n, %s, %sOff, %s, %sOff, %s, %sOff, work, workOff);%n", method, a, a, b, b, out,
+                out);
+    }
+
+    /** The geometry of a convolution node: input, weight and output shapes and the attributes. */
+    private static int[] convGeometry(Node g) {
+        Attrs.Conv a;
+        Shape x;
+        Shape w;
+        Shape y;
+        switch (g.op()) {
+            case CONV2D -> {
+                a = g.attrs(Attrs.Conv.class);
+                x = g.input(0).shape();
+                w = g.input(1).shape();
+                y = g.shape();
+            }
+            case CONV2D_INPUT_GRAD -> {
+                a = g.attrs(Attrs.ConvGrad.class).conv();
+                x = g.shape();
+                w = g.input(1).shape();
+                y = g.input(0).shape();
+            }
+            default -> {
+                a = g.attrs(Attrs.ConvGrad.class).conv();
+                x = g.input(0).shape();
+                w = g.shape();
+                y = g.input(1).shape();
+            }
+        }
+        return new int[] {x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), a.strideH(), a.strideW(),
+            a.padTop(), a.padLeft(), a.dilationH(), a.dilationW(), y.dim(2), y.dim(3)};
+    }
+
+    /** The model's {@code Conv} instance for this geometry (one per distinct geometry, made with the model). */
+    private String convInstance(Node g) {
+        String key = java.util.Arrays.toString(convGeometry(g));
+        String existing = convByGeometry.get(key);
+        if (existing != null) return existing;
+        String name = ids.claimKernel("conv2d", false);
+        int[] geo = convGeometry(g);
+        kernelFields.add(FieldSpec.builder(CONV, name, Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Convolution of [N, $L, $L, $L] by $L $Lx$L kernels (stride $Lx$L, padding $L, $L, dilation "
+                        + "$Lx$L) into [N, $L, $L, $L].\n", geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7],
+                        geo[8], geo[9], geo[10], geo[11], geo[3], geo[12], geo[13])
+                .initializer("new $T($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", CONV, geo[0], geo[1],
+                        geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8], geo[9], geo[10], geo[11], geo[12], geo[13])
+                .build());
+        convByGeometry.put(key, name);
+        return name;
+    }
+
+    /** Rows of a window kernel: the batch, or the leading dimension of an unbatched input. */
+    private static String planeRows(Node n) {
+        Shape x = n.input(0).shape();
+        return x.dim(0) == Shape.BATCH ? "n" : Integer.toString(x.dim(0));
     }
 
     /** Zeroes the kernel's sums before it accumulates into them. */

@@ -311,7 +311,8 @@ public final class PlanReport {
         PlanMemory.Result mem = e.memory();
         Map<PlanMemory.Slot, List<String>> names = new HashMap<>();
         for (PlanMemory.Slot s : mem.offsets().keySet()) {
-            names.put(s, s.tensors().stream().map(this::displayName).toList());
+            names.put(s, s.tensors().isEmpty() ? List.of("(scratch of a convolution)")
+                    : s.tensors().stream().map(this::displayName).toList());
         }
         List<Buffer> out = new ArrayList<>();
         for (var en : mem.offsets().entrySet()) {

@@ -93,4 +93,52 @@ public sealed interface Attrs {
             return (transA ? "Aᵀ" : "A") + "·" + (transB ? "Bᵀ" : "B");
         }
     }
+
+    /**
+     * CONV2D: stride, zero padding (before, after) and dilation per spatial axis. The kernel size
+     * comes from the weight's shape.
+     */
+    record Conv(int strideH, int strideW, int padTop, int padBottom, int padLeft, int padRight, int dilationH,
+            int dilationW) implements Attrs {
+        /** Output size along one axis: {@code (in + pads - dilation·(k-1) - 1) / stride + 1}, or ≤ 0 when nothing fits. */
+        public static int out(int in, int k, int stride, int padBefore, int padAfter, int dilation) {
+            long span = (long) dilation * (k - 1) + 1;
+            long room = (long) in + padBefore + padAfter - span;
+            return room < 0 ? 0 : (int) (room / stride + 1);
+        }
+
+        @Override
+        public String toString() {
+            return "stride=" + strideH + "x" + strideW + ", pad=" + padTop + "," + padBottom + "," + padLeft + ","
+                    + padRight + ", dilation=" + dilationH + "x" + dilationW;
+        }
+    }
+
+    /**
+     * The gradients of CONV2D: its attributes and the shape of the tensor the gradient is for
+     * (the input's [N, C, H, W] for CONV2D_INPUT_GRAD, the weight's [O, C, KH, KW] for
+     * CONV2D_WEIGHT_GRAD), which the output size alone does not determine.
+     */
+    record ConvGrad(Conv conv, Shape shape) implements Attrs {
+        @Override
+        public String toString() {
+            return conv + ", of " + shape;
+        }
+    }
+
+    /** MAX_POOL and AVG_POOL: window, stride and padding (the same before and after) per spatial axis. */
+    record Pool(int sizeH, int sizeW, int strideH, int strideW, int padH, int padW) implements Attrs {
+        @Override
+        public String toString() {
+            return "size=" + sizeH + "x" + sizeW + ", stride=" + strideH + "x" + strideW + ", pad=" + padH + "x" + padW;
+        }
+    }
+
+    /** The gradients of the pools: the pool and the shape of its input. */
+    record PoolGrad(Pool pool, Shape shape) implements Attrs {
+        @Override
+        public String toString() {
+            return pool + ", of " + shape;
+        }
+    }
 }

@@ -228,6 +228,15 @@ public final class Graph {
         return make(Op.TRANSPOSE, List.of(x), Node.Type.FLOAT, Attrs.NONE);
     }
 
+    /**
+     * {@code op(inputs)} with these attributes, for ops whose builder folds nothing (convolutions,
+     * pools and their gradients): float inputs, a float result.
+     */
+    public Node node(Op op, Attrs attrs, Node... inputs) {
+        for (Node in : inputs) requireFloat(op, in);
+        return make(op, List.of(inputs), Node.Type.FLOAT, attrs);
+    }
+
     // ---- row-wise ----
 
     public Node rowwise(Op op, Node x) {

@@ -23,8 +23,28 @@ public final class ModelIr {
     public record Init(String kind, double[] args) {
     }
 
-    /** weight: rank >= 2, regularized by l2; rank-1 parameters (biases) are not. */
-    public record Param(String name, Node node, Init init, boolean weight, Pos pos) {
+    /**
+     * weight: rank >= 2, regularized by l2; rank-1 parameters (biases) are not. outputsFirst: the
+     * layout is [out, in, ...] (a convolution's [O, C, KH, KW], as in PyTorch) rather than a dense
+     * layer's [in, out]; initializers read their fans from it.
+     */
+    public record Param(String name, Node node, Init init, boolean weight, Pos pos, boolean outputsFirst) {
+        public Param(String name, Node node, Init init, boolean weight, Pos pos) {
+            this(name, node, init, weight, pos, false);
+        }
+
+        /** {fan in, fan out} of the initializers that scale by them. */
+        public int[] fans() {
+            int[] d = node.shape().dims();
+            if (d.length < 2) {
+                int f = d.length == 1 ? d[0] : 1;
+                return new int[] {f, f};
+            }
+            int receptive = 1;
+            for (int i = 2; i < d.length; i++) receptive *= d[i];
+            return outputsFirst ? new int[] {d[1] * receptive, d[0] * receptive}
+                    : new int[] {d[0] * receptive, d[1] * receptive};
+        }
     }
 
     /**
@@ -121,7 +141,8 @@ public final class ModelIr {
     public ModelIr remap(Graph newGraph, java.util.function.UnaryOperator<Node> map) {
         List<Feed> fs = feeds.stream().map(f -> new Feed(f.name(), f.target(), map.apply(f.node()), f.pos())).toList();
         List<Output> os = outputs.stream().map(o -> new Output(o.name(), map.apply(o.node()))).toList();
-        List<Param> ps = params.stream().map(p -> new Param(p.name(), map.apply(p.node()), p.init(), p.weight(), p.pos()))
+        List<Param> ps = params.stream().map(p -> new Param(p.name(), map.apply(p.node()), p.init(), p.weight(), p.pos(),
+                p.outputsFirst()))
                 .toList();
         return new ModelIr(name, sourceFile, newGraph, fs, os, ps,
                 inferenceLoss == null ? null : map.apply(inferenceLoss),

@@ -2,8 +2,10 @@ package dev.nnc.compiler.ir;
 
 import dev.nnc.compiler.ops.Binary;
 import dev.nnc.compiler.ops.Contractions;
+import dev.nnc.compiler.ops.Convolutions;
 import dev.nnc.compiler.ops.Movement;
 import dev.nnc.compiler.ops.OpDef;
+import dev.nnc.compiler.ops.Pooling;
 import dev.nnc.compiler.ops.Reductions;
 import dev.nnc.compiler.ops.RowOps;
 import dev.nnc.compiler.ops.Sources;
@@ -55,6 +57,15 @@ public enum Op {
 
     // contractions
     MATMUL(new Contractions.Matmul()),
+    CONV2D(new Convolutions.Conv2d()),
+    CONV2D_INPUT_GRAD(new Convolutions.Conv2dInputGrad()),
+    CONV2D_WEIGHT_GRAD(new Convolutions.Conv2dWeightGrad()),
+
+    // windows over the spatial axes of NCHW tensors, kept whole
+    MAX_POOL(new Pooling.MaxPool()),
+    MAX_POOL_GRAD(new Pooling.MaxPoolGrad()),
+    AVG_POOL(new Pooling.AvgPool()),
+    AVG_POOL_GRAD(new Pooling.AvgPoolGrad()),
 
     // row-wise ops over the last axis, kept whole
     SOFTMAX(new RowOps.Softmax()),
@@ -65,7 +76,7 @@ public enum Op {
 
     /** Fusion classes (TVM's op patterns, roughly): what a fusion pass may do with an op. */
     public enum Family {
-        SOURCE, ELEMENTWISE, BROADCAST, VIEW, REDUCTION, GEMM, ROWWISE
+        SOURCE, ELEMENTWISE, BROADCAST, VIEW, REDUCTION, GEMM, ROWWISE, WINDOW
     }
 
     private final OpDef def;

@@ -67,6 +67,7 @@ public final class FuseKernels {
         Kernel k;
         switch (x.op().family()) {
             case GEMM -> k = open(Kernel.gemm(x));
+            case WINDOW -> k = open(Kernel.rowwise(x)); // a pool or its gradient, kept whole
             case ROWWISE -> {
                 Kernel g = openKernelOf(x.input(0), x);
                 Node in = x.input(0);

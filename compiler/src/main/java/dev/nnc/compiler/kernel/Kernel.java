@@ -17,7 +17,10 @@ import java.util.stream.Collectors;
  *       broadcast and dropout-mask nodes) in registers, and accumulating {@link #reductions()};</li>
  *   <li>a GEMM kernel: the matrix product {@link #gemm()}, then the members as its epilogue over
  *       the product's shape;</li>
- *   <li>a row-wise kernel: one op of the ROWWISE family (softmax, losses), kept whole.</li>
+ *   <li>a product kernel may also be a convolution or one of its gradients (a call of the runtime's
+ *       {@code Conv}), with the epilogue as a loop over its output;</li>
+ *   <li>a whole kernel: one op of the ROWWISE family (softmax, losses) or of the WINDOW family
+ *       (pools), kept whole ({@link #rowwise()}).</li>
  * </ul>
  * Inputs are the nodes it reads from memory; outputs the nodes it writes (those used by later
  * kernels or returned).
@@ -111,12 +114,22 @@ public final class Kernel {
      * columns, and no row tail (which needs whole rows and sums across them).
      */
     public boolean tileEpilogue() {
-        if (gemm == null || rowTail != null || members.isEmpty() && reductions.isEmpty()) return false;
+        if (gemm == null || gemm.op() != Op.MATMUL || rowTail != null || members.isEmpty() && reductions.isEmpty()) {
+            return false;
+        }
         for (Node r : reductions) {
             int[] axes = r.attrs(dev.nnc.compiler.ir.Attrs.Axes.class).axes();
             if (space.rank() != 2 || axes.length != 1 || axes[0] != 0) return false;
         }
         return true;
+    }
+
+    /**
+     * Scratch elements per batch row the kernel's product needs while it runs (a convolution's
+     * im2col matrix; {@code OpDef.workPerRow}); PlanMemory gives it a buffer live in this kernel only.
+     */
+    public long workPerRow() {
+        return gemm == null ? 0 : gemm.op().def().workPerRow(gemm);
     }
 
     /** Whether a later kernel (or the caller) reads the product itself, not only this epilogue. */

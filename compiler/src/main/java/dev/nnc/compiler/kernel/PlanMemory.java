@@ -44,6 +44,15 @@ public final class PlanMemory {
             tensors.add(n);
         }
 
+        /** A kernel's scratch: {@code perRow} elements per batch row, live in that kernel only. */
+        Slot(long perRow, int kernel) {
+            this.batched = true;
+            this.size = perRow;
+            this.pinned = false;
+            this.start = kernel;
+            this.end = kernel;
+        }
+
         public List<Node> tensors() {
             return tensors;
         }
@@ -66,10 +75,15 @@ public final class PlanMemory {
     }
 
     /** The plan of one entry point: slot offsets per arena and the figures to report. */
-    public record Result(Map<Node, Slot> slotOf, Map<Slot, Long> offsets, long batchedArena, long fixedArena,
-            long batchedNaive, long fixedNaive, long batchedPeak, long fixedPeak) {
+    public record Result(Map<Node, Slot> slotOf, Map<Kernel, Slot> workOf, Map<Slot, Long> offsets, long batchedArena,
+            long fixedArena, long batchedNaive, long fixedNaive, long batchedPeak, long fixedPeak) {
         public long offset(Node n) {
             return offsets.get(slotOf.get(FuseKernels.source(n)));
+        }
+
+        /** Offset (per batch row) of the scratch of a kernel that needs one ({@link Kernel#workPerRow}). */
+        public long workOffset(Kernel k) {
+            return offsets.get(workOf.get(k));
         }
 
         public boolean planned(Node n) {
@@ -115,14 +129,21 @@ public final class PlanMemory {
             Slot s = slotOf.get(FuseKernels.source(r));
             if (s != null) s.end = last;
         }
+        Map<Kernel, Slot> workOf = new LinkedHashMap<>();
+        for (int i = 0; i < kernels.size(); i++) {
+            long work = kernels.get(i).workPerRow();
+            if (work > 0) workOf.put(kernels.get(i), new Slot(work, i));
+        }
         long batchedNaive = 0;
         long fixedNaive = 0;
         for (Slot s : new HashSet<>(slotOf.values())) {
             if (s.batched) batchedNaive += s.size;
             else fixedNaive += s.size;
         }
+        for (Slot s : workOf.values()) batchedNaive += s.size;
         if (plan) inPlace(kernels, slotOf);
         List<Slot> slots = new ArrayList<>(new java.util.LinkedHashSet<>(slotOf.values()));
+        slots.addAll(workOf.values());
         Map<Slot, Long> offsets = new HashMap<>();
         long[] arena = new long[2];
         long[] peak = new long[2];
@@ -145,7 +166,7 @@ public final class PlanMemory {
                     .map(b -> new MemoryPlanner.Buffer(b.name(), b.size(), back.get(b).start, back.get(b).end, b.pinned()))
                     .toList());
         }
-        return new Result(slotOf, offsets, arena[0], arena[1], batchedNaive, fixedNaive, peak[0], peak[1]);
+        return new Result(slotOf, workOf, offsets, arena[0], arena[1], batchedNaive, fixedNaive, peak[0], peak[1]);
     }
 
     private static boolean isSource(Node n) {
@@ -153,8 +174,7 @@ public final class PlanMemory {
     }
 
     private static String name(Slot s) {
-        Node n = s.tensors.getFirst();
-        return "%" + n.id();
+        return s.tensors.isEmpty() ? "scratch of kernel " + s.start : "%" + s.tensors.getFirst().id();
     }
 
     /**

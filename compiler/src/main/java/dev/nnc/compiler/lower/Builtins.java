@@ -3,6 +3,7 @@ package dev.nnc.compiler.lower;
 import dev.nnc.compiler.ast.Ast;
 import dev.nnc.compiler.ast.Pos;
 import dev.nnc.compiler.diag.ErrorCode;
+import dev.nnc.compiler.ir.Attrs;
 import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.compiler.ir.Node;
 import dev.nnc.compiler.ir.Op;
@@ -127,6 +128,10 @@ final class Builtins {
         // layers
         op(Builtins::dense, "dense", "x", "units", "init?", "bias?", "bias_init?");
         op(Builtins::dropout, "dropout", "x", "rate");
+        op(Builtins::conv2d, "conv2d", "x", "filters", "kernel", "stride?", "pad?", "dilation?", "bias?", "init?",
+                "bias_init?");
+        op(c -> pool(c, Op.MAX_POOL), "max_pool", "x", "size", "stride?", "pad?");
+        op(c -> pool(c, Op.AVG_POOL), "avg_pool", "x", "size", "stride?", "pad?");
         // elementwise
         op(c -> unary(c, Op.RELU), "relu", "x");
         op(c -> unary(c, Op.SIGMOID), "sigmoid", "x");
@@ -252,6 +257,126 @@ final class Builtins {
             Node y = c.m.g.matmul(x, w, false, false);
             return b == null ? y : c.m.g.binary(Op.ADD, y, b);
         });
+    }
+
+    /**
+     * {@code conv2d(x, filters, kernel, stride = 1, pad = 0, dilation = 1, bias = true, init, bias_init)}
+     * on x [N, C, H, W]: a weight [filters, C, KH, KW] (PyTorch's layout) and a bias [filters];
+     * {@code pad} is a number, a pair [top/bottom, left/right], "valid" (0) or "same" (the output
+     * keeps H and W; stride 1 only).
+     */
+    private static Value conv2d(Ctx c) {
+        Node x = c.tensor("x");
+        int filters = c.integer("filters", 0);
+        int[] k = pair(c, "kernel", 1, 1);
+        int[] stride = pair(c, "stride", 1, 1);
+        int[] dilation = pair(c, "dilation", 1, 1);
+        ModelIr.Init init = c.has("init") ? initArg(c, "init") : new ModelIr.Init("xavier_uniform", new double[0]);
+        ModelIr.Init biasInit = c.has("bias_init") ? initArg(c, "bias_init") : new ModelIr.Init("zeros", new double[0]);
+        boolean bias = c.bool("bias", true);
+        if (x == null || k == null || stride == null || dilation == null || init == null || biasInit == null
+                || filters == Integer.MIN_VALUE) {
+            return Value.ERROR;
+        }
+        if (filters <= 0) {
+            c.bad("filters", "expected a positive integer, got " + filters);
+            return Value.ERROR;
+        }
+        if (x.shape().rank() != 4) {
+            c.m.diags.error(ErrorCode.SHAPE_MISMATCH, c.call().fn().pos(), "conv2d",
+                    "input must be 4-D [N, C, H, W], got " + x.shape() + " (reshape it first)");
+            return Value.ERROR;
+        }
+        int[] pad = convPad(c, k, stride, dilation);
+        if (pad == null) return Value.ERROR;
+        String name = c.scope().prefix + (c.call().alias() != null ? c.call().alias().name() : c.scope().nextName("conv2d"));
+        Pos pos = c.call().fn().pos();
+        Shape wShape = Shape.of(filters, x.shape().dim(1), k[0], k[1]);
+        Attrs.Conv attrs = new Attrs.Conv(stride[0], stride[1], pad[0], pad[1], pad[2], pad[3], dilation[0], dilation[1]);
+        try {
+            dev.nnc.compiler.ops.Convolutions.outShape(x.shape(), wShape, attrs); // before creating parameters
+        } catch (ShapeException e) {
+            c.m.diags.error(ErrorCode.SHAPE_MISMATCH, pos, "conv2d", e.getMessage());
+            return Value.ERROR;
+        }
+        Node w = c.m.newParam(c.scope(), name + ".weight", wShape, init, pos, true);
+        Node b = bias ? c.m.newParam(c.scope(), name + ".bias", Shape.of(filters), biasInit, pos) : null;
+        if (w == null || (bias && b == null)) return Value.ERROR;
+        return c.build(() -> {
+            Node y = c.m.g.node(Op.CONV2D, attrs, x, w);
+            return b == null ? y : c.m.g.binary(Op.ADD, y, c.m.g.reshape(b, Shape.of(filters, 1, 1)));
+        });
+    }
+
+    /** {top, bottom, left, right} padding of a convolution: a number, a pair, "valid" or "same". */
+    private static int[] convPad(Ctx c, int[] k, int[] stride, int[] dilation) {
+        if (c.arg("pad") instanceof Value.Str s) {
+            switch (s.value()) {
+                case "valid" -> {
+                    return new int[4];
+                }
+                case "same" -> {
+                    if (stride[0] != 1 || stride[1] != 1) {
+                        c.bad("pad", "\"same\" needs stride 1, got stride " + stride[0] + "x" + stride[1]);
+                        return null;
+                    }
+                    int th = dilation[0] * (k[0] - 1);
+                    int tw = dilation[1] * (k[1] - 1);
+                    return new int[] {th / 2, th - th / 2, tw / 2, tw - tw / 2};
+                }
+                default -> {
+                    c.bad("pad", "expected a number, a pair, \"same\" or \"valid\", got \"" + s.value() + "\"");
+                    return null;
+                }
+            }
+        }
+        int[] p = pair(c, "pad", 0, 0);
+        return p == null ? null : new int[] {p[0], p[0], p[1], p[1]};
+    }
+
+    /** {@code max_pool(x, size, stride = size, pad = 0)} and {@code avg_pool}, on x [N, C, H, W]. */
+    private static Value pool(Ctx c, Op op) {
+        Node x = c.tensor("x");
+        int[] size = pair(c, "size", 1, 1);
+        if (x == null || size == null) return Value.ERROR;
+        int[] stride = pair(c, "stride", size[0], size[1]);
+        int[] pad = pair(c, "pad", 0, 0);
+        if (stride == null || pad == null) return Value.ERROR;
+        if (x.shape().rank() != 4) {
+            c.m.diags.error(ErrorCode.SHAPE_MISMATCH, c.call().fn().pos(), c.fn(),
+                    "input must be 4-D [N, C, H, W], got " + x.shape());
+            return Value.ERROR;
+        }
+        Attrs.Pool p = new Attrs.Pool(size[0], size[1], stride[0], stride[1], pad[0], pad[1]);
+        return c.build(() -> c.m.g.node(op, p, x));
+    }
+
+    /**
+     * An argument that is one integer or a pair [vertical, horizontal], each at least {@code min}
+     * (1 for sizes, strides and dilations, 0 for padding); the defaults when absent; null after a diagnostic.
+     */
+    private static int[] pair(Ctx c, String name, int dflt0, int dflt1) {
+        if (!c.has(name)) return new int[] {dflt0, dflt1};
+        int min = name.equals("pad") ? 0 : 1;
+        List<Value> items = c.arg(name) instanceof Value.ListV l ? l.items() : List.of(c.arg(name));
+        if (items.size() != 1 && items.size() != 2) {
+            c.bad(name, "expected a number or a pair [vertical, horizontal]");
+            return null;
+        }
+        int[] out = new int[2];
+        for (int i = 0; i < items.size(); i++) {
+            if (!(items.get(i) instanceof Value.Num n) || n.value() != Math.rint(n.value())) {
+                c.bad(name, "expected an integer or a pair of integers, got " + Value.describe(items.get(i)));
+                return null;
+            }
+            if (n.value() < min || n.value() > 65536) {
+                c.bad(name, "expected " + (min == 0 ? "0" : "1") + " to 65536, got " + Value.describe(n));
+                return null;
+            }
+            out[i] = (int) n.value();
+        }
+        if (items.size() == 1) out[1] = out[0];
+        return out;
     }
 
     private static ModelIr.Init initArg(Ctx c, String name) {

@@ -274,6 +274,11 @@ final class ModelLowering {
 
     /** Creates (or, in the second lowering, finds) a parameter; reports duplicates. */
     Node newParam(Scope scope, String fullName, Shape shape, ModelIr.Init init, Pos pos) {
+        return newParam(scope, fullName, shape, init, pos, false);
+    }
+
+    /** A parameter whose layout puts the outputs first ([O, C, KH, KW]) when {@code outputsFirst}. */
+    Node newParam(Scope scope, String fullName, Shape shape, ModelIr.Init init, Pos pos, boolean outputsFirst) {
         ModelIr.Param existing = params.get(fullName);
         if (existing != null) {
             diags.error(ErrorCode.DUPLICATE_NAME, pos, fullName, existing.pos().line());
@@ -288,7 +293,7 @@ final class ModelLowering {
             return null;
         }
         Node n = g.param(fullName, shape);
-        params.put(fullName, new ModelIr.Param(fullName, n, init, shape.rank() >= 2, pos));
+        params.put(fullName, new ModelIr.Param(fullName, n, init, shape.rank() >= 2, pos, outputsFirst));
         return n;
     }
 
@@ -341,6 +346,7 @@ final class ModelLowering {
         return switch (e) {
             case Ast.Num n -> finite(n.value(), n.integral(), n.text(), n.pos());
             case Ast.Bool b -> new Value.Bool(b.value());
+            case Ast.Str s -> new Value.Str(s.value());
             case Ast.ListLit l -> new Value.ListV(l.items().stream().map(i -> eval(scope, i)).toList());
             case Ast.Name n -> lookup(scope, n);
             case Ast.Negate n -> negate(eval(scope, n.operand()), n.pos());

@@ -15,6 +15,9 @@ sealed interface Value {
     record Bool(boolean value) implements Value {
     }
 
+    record Str(String value) implements Value {
+    }
+
     record ListV(List<Value> items) implements Value {
     }
 
@@ -32,6 +35,7 @@ sealed interface Value {
             case Tensor t -> (t.node().type() == Node.Type.INT ? "i32" : "float") + " tensor " + t.node().shape();
             case Num n -> "number " + (n.integral() ? Long.toString((long) n.value()) : Double.toString(n.value()));
             case Bool b -> "boolean " + b.value();
+            case Str s -> "string \"" + s.value() + "\"";
             case ListV l -> "list of " + l.items().size();
             case InitV i -> "initializer " + i.init().kind();
             case Error e -> "error";

@@ -73,6 +73,22 @@ public abstract class OpDef {
         return List.of();
     }
 
+    /**
+     * Values a loop skeleton needs besides its operands (a window's geometry, a row's length), as
+     * template variables; empty for ops without a skeleton.
+     */
+    public java.util.Map<String, String> templateVars(Node n) {
+        return java.util.Map.of();
+    }
+
+    /**
+     * Scratch elements per batch row the op's kernel needs while it runs (a convolution's im2col
+     * matrix); the memory plan gives it a buffer live in that kernel only. 0 for most ops.
+     */
+    public long workPerRow(Node n) {
+        return 0;
+    }
+
     /** Floating-point operations of one application over a batch of {@code batch} rows. */
     public abstract long flops(Node n, int batch);
 

@@ -54,7 +54,29 @@ class OpCoverageTest {
             case CROSS_ENTROPY -> g.crossEntropy(x, labels);
             case CROSS_ENTROPY_GRAD -> g.crossEntropyGrad(x, labels, g.constant(2));
             case TRANSPOSE -> g.transpose(w);
+            case CONV2D -> g.node(op, CONV, image(g), filter(g));
+            case CONV2D_INPUT_GRAD -> g.node(op, new Attrs.ConvGrad(CONV, image(g).shape()),
+                    g.input("gy", Shape.of(Shape.BATCH, 3, 3, 3), Node.Type.FLOAT), filter(g));
+            case CONV2D_WEIGHT_GRAD -> g.node(op, new Attrs.ConvGrad(CONV, filter(g).shape()), image(g),
+                    g.input("gy", Shape.of(Shape.BATCH, 3, 3, 3), Node.Type.FLOAT));
+            case MAX_POOL, AVG_POOL -> g.node(op, POOL, image(g));
+            case MAX_POOL_GRAD -> g.node(op, POOL, image(g), g.input("gp", Shape.of(Shape.BATCH, 2, 3, 2), Node.Type.FLOAT));
+            case AVG_POOL_GRAD -> g.node(op, new Attrs.PoolGrad(POOL, image(g).shape()),
+                    g.input("gp", Shape.of(Shape.BATCH, 2, 3, 2), Node.Type.FLOAT));
         };
+    }
+
+    /** Stride 2x1, padding 1 above and left only, dilation 1x2: [N, 2, 5, 4] by [3, 2, 2, 2] gives [N, 3, 3, 3]. */
+    static final Attrs.Conv CONV = new Attrs.Conv(2, 1, 1, 0, 1, 0, 1, 2);
+    /** A 2x2 window, stride 2x2, padding 1x0: [N, 2, 5, 4] gives [N, 2, 3, 2]. */
+    static final Attrs.Pool POOL = new Attrs.Pool(2, 2, 2, 2, 1, 0);
+
+    static Node image(Graph g) {
+        return g.input("img", Shape.of(Shape.BATCH, 2, 5, 4), Node.Type.FLOAT);
+    }
+
+    static Node filter(Graph g) {
+        return g.input("filt", Shape.of(3, 2, 2, 2), Node.Type.FLOAT);
     }
 
     /** Inputs where every op is smooth: away from 0 (relu's kink), positive (log, sqrt), inside (0.05, 0.95). */

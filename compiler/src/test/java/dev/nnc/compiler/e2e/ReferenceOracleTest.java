@@ -44,14 +44,22 @@ class ReferenceOracleTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("programs")
     void generatedCodeAgreesWithTheInterpreter(String name, String program) {
+        check(name, program, ROWS);
+    }
+
+    /**
+     * The generated code of {@code program} (f64 and f32) against the interpreter on a random batch
+     * of {@code rows}: outputs, losses, the backward graph, and finite differences of the interpreter.
+     */
+    static void check(String name, String program, int rows) {
         for (CompileOptions.Precision p : CompileOptions.Precision.values()) {
             CompileOptions o = CompileOptions.defaults().withDtype(p);
             boolean f64 = p == CompileOptions.Precision.F64;
             double tol = f64 ? 1e-10 : 3e-4;
-            CompiledModel m = Models.model(name, program, o, ROWS, SEED);
+            CompiledModel m = Models.model(name, program, o, rows, SEED);
             randomizeParameters(m, new Random(7));
             ModelIr ir = Nnc.lower(new SourceFile(name, program), o).getFirst();
-            Batch b = GradientCheckTest.randomBatch(m, ROWS, new Random(3));
+            Batch b = GradientCheckTest.randomBatch(m, rows, new Random(3));
             Interpreter.Env env = env(m, ir, b, f64);
 
             m.predict(b);

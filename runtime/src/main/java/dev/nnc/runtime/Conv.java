@@ -1,0 +1,351 @@
+package dev.nnc.runtime;
+
+/**
+ * 2-D convolution for generated code, on NCHW tensors with the weight stored {@code [O, C, KH, KW]}
+ * (PyTorch's layout): the forward pass, the input gradient and the weight gradient, each through
+ * {@link Gemm} on an im2col matrix that lives in scratch memory the compiler planned
+ * ({@code work}, per sample, see {@link #workPerSample}).
+ *
+ * <p>One instance per distinct geometry in a generated model, created once: it keeps the
+ * geometry and, during a call, the operands, so that splitting the batch across {@link Parallel}
+ * allocates nothing. Samples are independent in the forward pass and the input gradient; the
+ * weight gradient sums one partial product per sample, added in sample order after the parallel
+ * part, so the result does not depend on the number of threads. An instance is not reentrant (a
+ * model is used by one thread at a time).
+ *
+ * <p>Per sample s: {@code cols = im2col(x_s)} is {@code [C·KH·KW, OH·OW]};
+ * <ul>
+ *   <li>forward: {@code y_s [O, OH·OW] = W [O, C·KH·KW] · cols};</li>
+ *   <li>input gradient: {@code dcols = Wᵀ · g_s}, then {@code dx_s = col2im(dcols)} (sums where windows overlap);</li>
+ *   <li>weight gradient: {@code dW = Σ_s g_s · colsᵀ}.</li>
+ * </ul>
+ * The float and double paths are the same code with the element type changed.
+ */
+public final class Conv implements Parallel.RangeBody {
+    private final int c;
+    private final int h;
+    private final int w;
+    private final int o;
+    private final int kh;
+    private final int kw;
+    private final int sh;
+    private final int sw;
+    private final int pt;
+    private final int pl;
+    private final int dh;
+    private final int dw;
+    private final int oh;
+    private final int ow;
+    private final int ckk;
+    private final int ohw;
+
+    /** What the parallel part of the running call does. */
+    private enum Pass { FORWARD, INPUT_GRAD, WEIGHT_GRAD }
+
+    private Pass pass;
+    private boolean f64;
+    private float[] fa;
+    private float[] fb;
+    private float[] fout;
+    private float[] fwork;
+    private double[] da;
+    private double[] db;
+    private double[] dout;
+    private double[] dwork;
+    private int aOff;
+    private int bOff;
+    private int outOff;
+    private int workOff;
+
+    /**
+     * @param c  input channels
+     * @param h  input height
+     * @param w  input width
+     * @param o  output channels
+     * @param kh kernel height
+     * @param kw kernel width
+     * @param sh vertical stride
+     * @param sw horizontal stride
+     * @param pt zero rows above the input
+     * @param pl zero columns left of the input
+     * @param dh vertical dilation
+     * @param dw horizontal dilation
+     * @param oh output height
+     * @param ow output width
+     */
+    public Conv(int c, int h, int w, int o, int kh, int kw, int sh, int sw, int pt, int pl, int dh, int dw, int oh,
+            int ow) {
+        if (c < 1 || h < 1 || w < 1 || o < 1 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || pt < 0 || pl < 0 || dh < 1
+                || dw < 1 || oh < 1 || ow < 1) {
+            throw new IllegalArgumentException("bad convolution geometry");
+        }
+        this.c = c;
+        this.h = h;
+        this.w = w;
+        this.o = o;
+        this.kh = kh;
+        this.kw = kw;
+        this.sh = sh;
+        this.sw = sw;
+        this.pt = pt;
+        this.pl = pl;
+        this.dh = dh;
+        this.dw = dw;
+        this.oh = oh;
+        this.ow = ow;
+        this.ckk = Math.multiplyExact(c, Math.multiplyExact(kh, kw));
+        this.ohw = Math.multiplyExact(oh, ow);
+    }
+
+    /** Scratch elements per sample: an im2col matrix, and for the weight gradient its partial product. */
+    public static long workPerSample(int c, int kh, int kw, int o, int oh, int ow, boolean weightGrad) {
+        long cols = (long) c * kh * kw * oh * ow;
+        return weightGrad ? cols + (long) o * c * kh * kw : cols;
+    }
+
+    // ---------------------------------------------------------------- float
+
+    /** {@code y = conv(x, wt)} for {@code n} samples; {@code work} holds {@code n · workPerSample} elements. */
+    public void forward(int n, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff, float[] work, int wkOff) {
+        setF32(Pass.FORWARD, x, xOff, wt, wOff, y, yOff, work, wkOff);
+        Parallel.forRange(n, 1, this);
+        clear();
+    }
+
+    /** {@code dx} (overwritten) from the output gradient {@code g} and the weight. */
+    public void inputGrad(int n, float[] g, int gOff, float[] wt, int wOff, float[] dx, int dxOff, float[] work,
+            int wkOff) {
+        setF32(Pass.INPUT_GRAD, g, gOff, wt, wOff, dx, dxOff, work, wkOff);
+        Parallel.forRange(n, 1, this);
+        clear();
+    }
+
+    /** {@code dW} (overwritten) from the input {@code x} and the output gradient {@code g}. */
+    public void weightGrad(int n, float[] x, int xOff, float[] g, int gOff, float[] dW, int dwOff, float[] work,
+            int wkOff) {
+        setF32(Pass.WEIGHT_GRAD, x, xOff, g, gOff, dW, dwOff, work, wkOff);
+        Parallel.forRange(n, 1, this);
+        int size = o * ckk;
+        java.util.Arrays.fill(dW, dwOff, dwOff + size, 0f);
+        for (int s = 0; s < n; s++) { // in sample order: the same sum on any number of threads
+            int part = wkOff + s * perSample() + ckk * ohw;
+            for (int i = 0; i < size; i++) dW[dwOff + i] += work[part + i];
+        }
+        clear();
+    }
+
+    private void setF32(Pass p, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, float[] work,
+            int workOff) {
+        this.pass = p;
+        this.f64 = false;
+        this.fa = a;
+        this.aOff = aOff;
+        this.fb = b;
+        this.bOff = bOff;
+        this.fout = out;
+        this.outOff = outOff;
+        this.fwork = work;
+        this.workOff = workOff;
+    }
+
+    private void sampleF32(int s) {
+        int cols = workOff + s * perSample();
+        switch (pass) {
+            case FORWARD -> {
+                im2colF32(fa, aOff + s * c * h * w, fwork, cols);
+                Gemm.matmul(fb, bOff, false, fwork, cols, false, fout, outOff + s * o * ohw, o, ohw, ckk, false);
+            }
+            case INPUT_GRAD -> {
+                Gemm.matmul(fb, bOff, true, fa, aOff + s * o * ohw, false, fwork, cols, ckk, ohw, o, false);
+                col2imF32(fwork, cols, fout, outOff + s * c * h * w);
+            }
+            case WEIGHT_GRAD -> {
+                im2colF32(fa, aOff + s * c * h * w, fwork, cols);
+                Gemm.matmul(fb, bOff + s * o * ohw, false, fwork, cols, true, fwork, cols + ckk * ohw, o, ckk, ohw,
+                        false);
+            }
+        }
+    }
+
+    /** cols[(ci·KH + p)·KW + q][i·OW + j] = x[ci][i·sh - pt + p·dh][j·sw - pl + q·dw], 0 outside. */
+    private void im2colF32(float[] x, int xOff, float[] cols, int colsOff) {
+        int r = colsOff;
+        for (int ci = 0; ci < c; ci++) {
+            for (int p = 0; p < kh; p++) {
+                for (int q = 0; q < kw; q++) {
+                    for (int i = 0; i < oh; i++) {
+                        int y = i * sh - pt + p * dh;
+                        if (y < 0 || y >= h) {
+                            java.util.Arrays.fill(cols, r, r + ow, 0f);
+                            r += ow;
+                            continue;
+                        }
+                        int row = xOff + (ci * h + y) * w;
+                        for (int j = 0; j < ow; j++) {
+                            int x0 = j * sw - pl + q * dw;
+                            cols[r++] = x0 >= 0 && x0 < w ? x[row + x0] : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The adjoint of im2col: dx (zeroed first) gets every column element added where it was read from. */
+    private void col2imF32(float[] cols, int colsOff, float[] dx, int dxOff) {
+        java.util.Arrays.fill(dx, dxOff, dxOff + c * h * w, 0f);
+        int r = colsOff;
+        for (int ci = 0; ci < c; ci++) {
+            for (int p = 0; p < kh; p++) {
+                for (int q = 0; q < kw; q++) {
+                    for (int i = 0; i < oh; i++) {
+                        int y = i * sh - pt + p * dh;
+                        if (y < 0 || y >= h) {
+                            r += ow;
+                            continue;
+                        }
+                        int row = dxOff + (ci * h + y) * w;
+                        for (int j = 0; j < ow; j++) {
+                            int x0 = j * sw - pl + q * dw;
+                            if (x0 >= 0 && x0 < w) dx[row + x0] += cols[r];
+                            r++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- double
+
+    /** {@code y = conv(x, wt)} for {@code n} samples; {@code work} holds {@code n · workPerSample} elements. */
+    public void forward(int n, double[] x, int xOff, double[] wt, int wOff, double[] y, int yOff, double[] work,
+            int wkOff) {
+        setF64(Pass.FORWARD, x, xOff, wt, wOff, y, yOff, work, wkOff);
+        Parallel.forRange(n, 1, this);
+        clear();
+    }
+
+    /** {@code dx} (overwritten) from the output gradient {@code g} and the weight. */
+    public void inputGrad(int n, double[] g, int gOff, double[] wt, int wOff, double[] dx, int dxOff, double[] work,
+            int wkOff) {
+        setF64(Pass.INPUT_GRAD, g, gOff, wt, wOff, dx, dxOff, work, wkOff);
+        Parallel.forRange(n, 1, this);
+        clear();
+    }
+
+    /** {@code dW} (overwritten) from the input {@code x} and the output gradient {@code g}. */
+    public void weightGrad(int n, double[] x, int xOff, double[] g, int gOff, double[] dW, int dwOff, double[] work,
+            int wkOff) {
+        setF64(Pass.WEIGHT_GRAD, x, xOff, g, gOff, dW, dwOff, work, wkOff);
+        Parallel.forRange(n, 1, this);
+        int size = o * ckk;
+        java.util.Arrays.fill(dW, dwOff, dwOff + size, 0d);
+        for (int s = 0; s < n; s++) { // in sample order: the same sum on any number of threads
+            int part = wkOff + s * perSample() + ckk * ohw;
+            for (int i = 0; i < size; i++) dW[dwOff + i] += work[part + i];
+        }
+        clear();
+    }
+
+    private void setF64(Pass p, double[] a, int aOff, double[] b, int bOff, double[] out, int outOff, double[] work,
+            int workOff) {
+        this.pass = p;
+        this.f64 = true;
+        this.da = a;
+        this.aOff = aOff;
+        this.db = b;
+        this.bOff = bOff;
+        this.dout = out;
+        this.outOff = outOff;
+        this.dwork = work;
+        this.workOff = workOff;
+    }
+
+    private void sampleF64(int s) {
+        int cols = workOff + s * perSample();
+        switch (pass) {
+            case FORWARD -> {
+                im2colF64(da, aOff + s * c * h * w, dwork, cols);
+                Gemm.matmul(db, bOff, false, dwork, cols, false, dout, outOff + s * o * ohw, o, ohw, ckk, false);
+            }
+            case INPUT_GRAD -> {
+                Gemm.matmul(db, bOff, true, da, aOff + s * o * ohw, false, dwork, cols, ckk, ohw, o, false);
+                col2imF64(dwork, cols, dout, outOff + s * c * h * w);
+            }
+            case WEIGHT_GRAD -> {
+                im2colF64(da, aOff + s * c * h * w, dwork, cols);
+                Gemm.matmul(db, bOff + s * o * ohw, false, dwork, cols, true, dwork, cols + ckk * ohw, o, ckk, ohw,
+                        false);
+            }
+        }
+    }
+
+    private void im2colF64(double[] x, int xOff, double[] cols, int colsOff) {
+        int r = colsOff;
+        for (int ci = 0; ci < c; ci++) {
+            for (int p = 0; p < kh; p++) {
+                for (int q = 0; q < kw; q++) {
+                    for (int i = 0; i < oh; i++) {
+                        int y = i * sh - pt + p * dh;
+                        if (y < 0 || y >= h) {
+                            java.util.Arrays.fill(cols, r, r + ow, 0d);
+                            r += ow;
+                            continue;
+                        }
+                        int row = xOff + (ci * h + y) * w;
+                        for (int j = 0; j < ow; j++) {
+                            int x0 = j * sw - pl + q * dw;
+                            cols[r++] = x0 >= 0 && x0 < w ? x[row + x0] : 0d;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private void col2imF64(double[] cols, int colsOff, double[] dx, int dxOff) {
+        java.util.Arrays.fill(dx, dxOff, dxOff + c * h * w, 0d);
+        int r = colsOff;
+        for (int ci = 0; ci < c; ci++) {
+            for (int p = 0; p < kh; p++) {
+                for (int q = 0; q < kw; q++) {
+                    for (int i = 0; i < oh; i++) {
+                        int y = i * sh - pt + p * dh;
+                        if (y < 0 || y >= h) {
+                            r += ow;
+                            continue;
+                        }
+                        int row = dxOff + (ci * h + y) * w;
+                        for (int j = 0; j < ow; j++) {
+                            int x0 = j * sw - pl + q * dw;
+                            if (x0 >= 0 && x0 < w) dx[row + x0] += cols[r];
+                            r++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    /** Scratch elements one sample uses in the running pass. */
+    private int perSample() {
+        return pass == Pass.WEIGHT_GRAD ? ckk * ohw + o * ckk : ckk * ohw;
+    }
+
+    /** Runs the samples {@code [lo, hi)} of the running call (called by {@link Parallel}). */
+    @Override
+    public void run(int lo, int hi) {
+        for (int s = lo; s < hi; s++) {
+            if (f64) sampleF64(s); else sampleF32(s);
+        }
+    }
+
+    /** Drops the operands of the finished call, so that the instance holds no arrays between calls. */
+    private void clear() {
+        fa = fb = fout = fwork = null;
+        da = db = dout = dwork = null;
+    }
+}

@@ -1,0 +1,162 @@
+package dev.nnc.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Conv} against a direct six-loop convolution written here, for the forward pass and both
+ * gradients, in float and double, over geometries with strides, asymmetric padding, dilation and
+ * 1×1 kernels; the weight gradient is the same to the bit on 1 and 3 threads.
+ */
+class ConvTest {
+    /** c, h, w, o, kh, kw, sh, sw, pt, pb, pl, pr, dh, dw */
+    private static final int[][] GEOMETRIES = {
+        {1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1},
+        {6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1},
+        {3, 7, 6, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
+        {2, 6, 5, 3, 2, 3, 2, 1, 1, 0, 0, 1, 1, 2},
+        {4, 5, 5, 2, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1},
+    };
+
+    private int saved;
+
+    @BeforeEach
+    void save() {
+        saved = Parallel.threads();
+    }
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(saved);
+    }
+
+    private static int out(int in, int k, int s, int p0, int p1, int d) {
+        return (in + p0 + p1 - d * (k - 1) - 1) / s + 1;
+    }
+
+    /** The direct convolution in double: y, dx (from g) and dw (from x and g). */
+    private static double[][] direct(int[] g, int n, double[] x, double[] w, double[] dy) {
+        int c = g[0], h = g[1], wd = g[2], o = g[3], kh = g[4], kw = g[5], sh = g[6], sw = g[7], pt = g[8], pl = g[10];
+        int dh = g[12], dw = g[13];
+        int oh = out(h, kh, sh, g[8], g[9], dh);
+        int ow = out(wd, kw, sw, g[10], g[11], dw);
+        double[] y = new double[n * o * oh * ow];
+        double[] dx = new double[n * c * h * wd];
+        double[] dW = new double[o * c * kh * kw];
+        for (int s = 0; s < n; s++) {
+            for (int oc = 0; oc < o; oc++) {
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        int yi = ((s * o + oc) * oh + i) * ow + j;
+                        for (int ci = 0; ci < c; ci++) {
+                            for (int p = 0; p < kh; p++) {
+                                for (int q = 0; q < kw; q++) {
+                                    int r = i * sh - pt + p * dh;
+                                    int col = j * sw - pl + q * dw;
+                                    if (r < 0 || r >= h || col < 0 || col >= wd) continue;
+                                    int xi = ((s * c + ci) * h + r) * wd + col;
+                                    int wi = ((oc * c + ci) * kh + p) * kw + q;
+                                    y[yi] += x[xi] * w[wi];
+                                    dx[xi] += dy[yi] * w[wi];
+                                    dW[wi] += dy[yi] * x[xi];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return new double[][] {y, dx, dW};
+    }
+
+    private static double[] random(Random r, int size) {
+        double[] a = new double[size];
+        for (int i = 0; i < a.length; i++) a[i] = r.nextGaussian();
+        return a;
+    }
+
+    private static float[] f32(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) f[i] = (float) a[i];
+        return f;
+    }
+
+    private static Conv conv(int[] g) {
+        int oh = out(g[1], g[4], g[6], g[8], g[9], g[12]);
+        int ow = out(g[2], g[5], g[7], g[10], g[11], g[13]);
+        return new Conv(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[10], g[12], g[13], oh, ow);
+    }
+
+    @Test
+    void matchesTheDirectConvolutionInBothPrecisions() {
+        Random rnd = new Random(1);
+        for (int[] g : GEOMETRIES) {
+            for (int n : new int[] {1, 3}) {
+                int oh = out(g[1], g[4], g[6], g[8], g[9], g[12]);
+                int ow = out(g[2], g[5], g[7], g[10], g[11], g[13]);
+                double[] x = random(rnd, n * g[0] * g[1] * g[2]);
+                double[] w = random(rnd, g[3] * g[0] * g[4] * g[5]);
+                double[] dy = random(rnd, n * g[3] * oh * ow);
+                double[][] want = direct(g, n, x, w, dy);
+                Conv conv = conv(g);
+                int work = (int) Conv.workPerSample(g[0], g[4], g[5], g[3], oh, ow, true) * n;
+                // offsets inside larger arrays, as in an arena
+                double[] yd = new double[want[0].length + 3];
+                double[] dxd = new double[want[1].length + 2];
+                double[] dwd = new double[want[2].length + 1];
+                double[] wk = new double[work + 5];
+                conv.forward(n, x, 0, w, 0, yd, 3, wk, 5);
+                conv.inputGrad(n, dy, 0, w, 0, dxd, 2, wk, 5);
+                conv.weightGrad(n, x, 0, dy, 0, dwd, 1, wk, 5);
+                assertClose(want[0], yd, 3, 1e-12);
+                assertClose(want[1], dxd, 2, 1e-12);
+                assertClose(want[2], dwd, 1, 1e-12);
+                float[] yf = new float[want[0].length];
+                float[] dxf = new float[want[1].length];
+                float[] dwf = new float[want[2].length];
+                float[] wkf = new float[work];
+                conv.forward(n, f32(x), 0, f32(w), 0, yf, 0, wkf, 0);
+                conv.inputGrad(n, f32(dy), 0, f32(w), 0, dxf, 0, wkf, 0);
+                conv.weightGrad(n, f32(x), 0, f32(dy), 0, dwf, 0, wkf, 0);
+                assertClose(want[0], toDouble(yf), 0, 1e-4);
+                assertClose(want[1], toDouble(dxf), 0, 1e-4);
+                assertClose(want[2], toDouble(dwf), 0, 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void weightGradientIsTheSameOnAnyNumberOfThreads() {
+        int[] g = GEOMETRIES[1];
+        int n = 17;
+        Random rnd = new Random(2);
+        float[] x = f32(random(rnd, n * 6 * 14 * 14));
+        float[] dy = f32(random(rnd, n * 16 * 10 * 10));
+        Conv conv = conv(g);
+        float[] work = new float[(int) Conv.workPerSample(6, 5, 5, 16, 10, 10, true) * n];
+        float[][] results = new float[2][16 * 6 * 25];
+        int[] threads = {1, 3};
+        for (int t = 0; t < 2; t++) {
+            Parallel.setThreads(threads[t]);
+            conv.weightGrad(n, x, 0, dy, 0, results[t], 0, work, 0);
+        }
+        assertArrayEquals(results[0], results[1]);
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    private static void assertClose(double[] want, double[] got, int off, double tol) {
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[off + i], tol * Math.max(1, Math.abs(want[i])), "element " + i);
+        }
+    }
+}
