@@ -183,7 +183,7 @@ class CliTest {
         assertTrue(Files.exists(java));
         String code = Files.readString(java);
         assertTrue(code.startsWith("package demo.models;"));
-        assertTrue(code.contains("implements CompiledModel"));
+        assertTrue(code.contains("extends FloatModel"), "the generated class extends the runtime base class");
         try (var files = Files.list(java.getParent())) {
             assertEquals(1, files.count(), "no temporary files left behind");
         }

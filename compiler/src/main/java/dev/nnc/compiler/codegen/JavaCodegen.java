@@ -45,7 +45,8 @@ import javax.lang.model.element.Modifier;
  */
 public final class JavaCodegen {
     private static final String RT = "dev.nnc.runtime";
-    private static final ClassName COMPILED_MODEL = ClassName.get(RT, "CompiledModel");
+    private static final ClassName FLOAT_MODEL = ClassName.get(RT, "FloatModel");
+    private static final ClassName DOUBLE_MODEL = ClassName.get(RT, "DoubleModel");
     private static final ClassName BATCH = ClassName.get(RT, "Batch");
     private static final ClassName TENSOR_INFO = ClassName.get(RT, "TensorInfo");
     private static final ClassName ROLE = ClassName.get(RT, "TensorInfo", "Role");
@@ -56,8 +57,6 @@ public final class JavaCodegen {
     private static final ClassName RNG = ClassName.get(RT, "Rng");
     private static final ClassName PARALLEL = ClassName.get(RT, "Parallel");
     private static final ClassName FEEDS = ClassName.get(RT, "Feeds");
-    private static final ClassName PARAMS = ClassName.get(RT, "Params");
-    private static final ClassName SAFETENSORS = ClassName.get(RT, "SafeTensors");
     private static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
 
     /** Where a tensor lives: an array field and an offset expression. */
@@ -131,7 +130,7 @@ public final class JavaCodegen {
         layoutGlobals();
         TypeSpec.Builder cls = TypeSpec.classBuilder(className)
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-                .addSuperinterface(COMPILED_MODEL)
+                .superclass(f64 ? DOUBLE_MODEL : FLOAT_MODEL)
                 .addAnnotation(AnnotationSpec.builder(GENERATED)
                         .addMember("value", "$S", "nnc " + version)
                         .addMember("comments", "$L", JavaText.literal("from " + fileName())).build())
@@ -142,22 +141,22 @@ public final class JavaCodegen {
         // the entry points first: generating them creates the kernels, which the constructor sizes
         MethodSpec predict = runMethod("forwardPredict", "Forward pass in inference mode: outputs only.",
                 plan.predict());
-        MethodSpec loss = plan.loss() == null ? null
+        MethodSpec loss = plan.loss() == null ? unsupported("forwardLoss", TypeName.DOUBLE,
+                "model " + m.name() + " has no loss; it can only predict")
                 : runMethod("forwardLoss", "Forward pass in inference mode: outputs and data loss.", plan.loss());
         MethodSpec training = trainable ? trainingMethod() : null;
         cls.addMethod(constructor());
-        addEntryPoints(cls);
-        addAccessors(cls);
+        addOutputLocations(cls);
         cls.addMethod(loadMethod());
         cls.addMethod(predict);
-        if (loss != null) cls.addMethod(loss);
+        cls.addMethod(loss);
         if (trainable) {
             cls.addMethod(training);
             if (options.fuse()) {
                 cls.addField(FieldSpec.builder(PARALLEL.nestedClass("RangeBody"), "updateBody", Modifier.PRIVATE,
                         Modifier.FINAL).addJavadoc("The update over a range of parameters, bound once.\n")
                         .initializer("this::updateRange").build());
-                cls.addMethod(MethodSpec.methodBuilder("update").addModifiers(Modifier.PRIVATE)
+                cls.addMethod(hook("update", TypeName.VOID)
                         .addJavadoc("$L update, one pass over the whole flat parameter buffer, split across the pool.\n",
                                 m.optimizer().kind())
                         .addStatement("$T.forRange(PARAM_COUNT, $L, updateBody)", PARALLEL, UPDATE_GRAIN).build());
@@ -165,6 +164,12 @@ public final class JavaCodegen {
             } else {
                 unfusedUpdateMethods().forEach(cls::addMethod);
             }
+        } else {
+            String why = m.trainable() ? "model " + m.name() + " was compiled with --mode inference; it can only predict"
+                    : "model " + m.name() + " has no loss; it can only predict";
+            cls.addMethod(unsupported("runTraining", TypeName.DOUBLE, why).toBuilder()
+                    .addParameter(TypeName.BOOLEAN, "withGradients").build());
+            cls.addMethod(unsupported("update", TypeName.VOID, why));
         }
         kernels.forEach(cls::addMethod);
         kernelFields.forEach(cls::addField);
@@ -440,15 +445,6 @@ public final class JavaCodegen {
     }
 
     private void addFields(TypeSpec.Builder cls) {
-        cls.addField(TypeName.INT, "maxBatch", Modifier.PRIVATE, Modifier.FINAL);
-        cls.addField(TypeName.LONG, "seed", Modifier.PRIVATE, Modifier.FINAL);
-        cls.addField(FieldSpec.builder(arrayType, "params", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("All parameters, flat; see PARAMETERS for names and offsets.\n")
-                .initializer("new $T[PARAM_COUNT]", t).build());
-        if (trainable) {
-            cls.addField(FieldSpec.builder(arrayType, "grads", Modifier.PRIVATE, Modifier.FINAL)
-                    .addJavadoc("Gradients, laid out like params.\n").initializer("new $T[PARAM_COUNT]", t).build());
-        }
         int slots = trainable ? UpdateSteps.stateSlots(m.optimizer()) : 0;
         if (slots > 0) {
             cls.addField(FieldSpec.builder(arrayType, "state", Modifier.PRIVATE, Modifier.FINAL)
@@ -461,11 +457,6 @@ public final class JavaCodegen {
                             updateSteps().scratchSlots())
                     .initializer("new $T[$L * LARGEST_PARAM]", t, updateSteps().scratchSlots()).build());
         }
-        cls.addField(FieldSpec.builder(arrayType, "arena", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("Activations that scale with the batch: ARENA_PER_ROW * maxBatch values.\n").build());
-        cls.addField(FieldSpec.builder(arrayType, "fixed", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("Constants and batch-independent temporaries.\n")
-                .initializer("new $T[FIXED_SIZE]", t).build());
         for (ModelIr.Feed f : m.feeds()) {
             if (f.node().type() == Node.Type.INT) {
                 cls.addField(FieldSpec.builder(ArrayTypeName.of(TypeName.INT), feedField(f.node()), Modifier.PRIVATE,
@@ -473,10 +464,6 @@ public final class JavaCodegen {
             }
         }
         offsetFields.forEach(cls::addField);
-        cls.addField(FieldSpec.builder(TypeName.INT, "n", Modifier.PRIVATE)
-                .addJavadoc("Rows in the current batch.\n").build());
-        cls.addField(FieldSpec.builder(TypeName.LONG, "steps", Modifier.PRIVATE)
-                .addJavadoc("Optimizer steps taken.\n").build());
     }
 
 
@@ -485,15 +472,8 @@ public final class JavaCodegen {
                 .addJavadoc("Creates the model for batches of up to {@code maxBatch} rows, parameters drawn from "
                         + "{@code seed}.\n")
                 .addParameter(TypeName.INT, "maxBatch").addParameter(TypeName.LONG, "seed");
-        c.beginControlFlow("if (maxBatch < 1)")
-                .addStatement("throw new $T($S + maxBatch)", IllegalArgumentException.class, "maxBatch must be >= 1, got ")
-                .endControlFlow();
-        c.addStatement("this.maxBatch = maxBatch").addStatement("this.seed = seed");
-        c.beginControlFlow("if ((long) ARENA_PER_ROW * maxBatch > $T.MAX_VALUE - 8)", Integer.class)
-                .addStatement("throw new $T($S + maxBatch + $S + ARENA_PER_ROW + $S)", IllegalArgumentException.class,
-                        "maxBatch ", " is too large: the activations need ", " values per row, more than one array holds")
-                .endControlFlow();
-        c.addStatement("this.arena = new $T[ARENA_PER_ROW * maxBatch]", t);
+        c.addStatement("super($L, FEEDS, OUTPUTS, PARAMETERS, $L, maxBatch, seed, PARAM_COUNT, ARENA_PER_ROW, FIXED_SIZE)",
+                JavaText.literal(m.name()), trainable);
         for (ModelIr.Feed f : m.feeds()) {
             if (f.node().type() == Node.Type.INT) {
                 c.addStatement("this.$N = new int[$L]", feedField(f.node()),
@@ -543,123 +523,48 @@ public final class JavaCodegen {
 
     // ---- entry points ----
 
-    private void addEntryPoints(TypeSpec.Builder cls) {
-        String noLoss = m.trainable() ? "model " + m.name() + " was compiled with --mode inference; it can only predict"
-                : "model " + m.name() + " has no loss; it can only predict";
-        cls.addMethod(override("name", String.class).addStatement("return $L", JavaText.literal(m.name())).build());
-        cls.addMethod(override("dtype", DTYPE).addStatement("return $T.$L", DTYPE, f64 ? "F64" : "F32").build());
-        cls.addMethod(override("maxBatch", TypeName.INT).addStatement("return maxBatch").build());
-        TypeName list = ParameterizedTypeName.get(ClassName.get(List.class), TENSOR_INFO);
-        cls.addMethod(override("feeds", list).addStatement("return FEEDS").build());
-        cls.addMethod(override("outputs", list).addStatement("return OUTPUTS").build());
-        cls.addMethod(override("parameters", list).addStatement("return PARAMETERS").build());
-
-        MethodSpec.Builder train = override("trainStep", TypeName.DOUBLE).addParameter(BATCH, "batch");
-        MethodSpec.Builder grads = override("computeGradients", TypeName.DOUBLE).addParameter(BATCH, "batch");
-        MethodSpec.Builder tloss = override("trainingLoss", TypeName.DOUBLE).addParameter(BATCH, "batch");
-        MethodSpec.Builder loss = override("loss", TypeName.DOUBLE).addParameter(BATCH, "batch");
-        if (trainable) {
-            train.addStatement("double loss = computeGradients(batch)").addStatement("update()")
-                    .addStatement("steps++").addStatement("return loss");
-            grads.addStatement("load(batch, true)").addStatement("return runTraining(true)");
-            tloss.addStatement("load(batch, true)").addStatement("return runTraining(false)");
-        } else {
-            for (MethodSpec.Builder b : List.of(train, grads, tloss)) {
-                b.addStatement("throw new $T($L)", UnsupportedOperationException.class, JavaText.literal(noLoss));
-            }
-        }
-        if (m.inferenceLoss() != null) {
-            loss.addStatement("load(batch, true)").addStatement("return forwardLoss()");
-        } else {
-            loss.addStatement("throw new $T($L)", UnsupportedOperationException.class,
-                    JavaText.literal("model " + m.name() + " has no loss; it can only predict"));
-        }
-        cls.addMethod(train.build());
-        cls.addMethod(grads.build());
-        cls.addMethod(tloss.build());
-        cls.addMethod(loss.build());
-        cls.addMethod(override("predict", TypeName.VOID).addParameter(BATCH, "batch")
-                .addStatement("load(batch, false)").addStatement("forwardPredict()").build());
-    }
-
     private String locExpr(ModelPlan.Entry e, Node n) {
         Loc l = loc(e, n);
         return l.array() + "[" + l.offset() + "]";
     }
 
-    private static MethodSpec.Builder override(String name, Object returns) {
-        MethodSpec.Builder b = MethodSpec.methodBuilder(name).addAnnotation(Override.class).addModifiers(Modifier.PUBLIC);
-        return returns instanceof TypeName tn ? b.returns(tn) : b.returns((Class<?>) returns);
-    }
-
-    private void addAccessors(TypeSpec.Builder cls) {
-        for (TypeName dst : List.of(ArrayTypeName.of(TypeName.FLOAT), ArrayTypeName.of(TypeName.DOUBLE))) {
-            MethodSpec.Builder b = override("copyOutput", TypeName.VOID).addParameter(TypeName.INT, "index")
-                    .addParameter(dst, "dst").addParameter(TypeName.INT, "dstOffset");
-            b.beginControlFlow("switch (index)");
-            for (int i = 0; i < m.outputs().size(); i++) {
-                Node o = m.outputs().get(i).node();
-                Loc l = global.get(dev.nnc.compiler.kernel.FuseKernels.source(o));
-                b.addStatement("case $L -> copy($L, $L, dst, dstOffset, $L)", i, l.array(), l.offset(),
-                        o.shape().sizeExpr("n"));
-            }
+    /** {@code outputArray} and {@code outputOffset}: where each output lives, for the base class's copyOutput. */
+    private void addOutputLocations(TypeSpec.Builder cls) {
+        MethodSpec.Builder array = hook("outputArray", arrayType).addParameter(TypeName.INT, "index");
+        MethodSpec.Builder offset = hook("outputOffset", TypeName.INT).addParameter(TypeName.INT, "index");
+        array.addCode("return switch (index) {\n$>");
+        offset.addCode("return switch (index) {\n$>");
+        for (int i = 0; i < m.outputs().size(); i++) {
+            Loc l = global.get(dev.nnc.compiler.kernel.FuseKernels.source(m.outputs().get(i).node()));
+            array.addStatement("case $L -> $L", i, l.array());
+            offset.addStatement("case $L -> $L", i, l.offset());
+        }
+        for (MethodSpec.Builder b : List.of(array, offset)) {
             b.addStatement("default -> throw new $T($S + index + $S)", IndexOutOfBoundsException.class, "output ",
                     " of " + m.outputs().size());
-            b.endControlFlow();
-            cls.addMethod(b.build());
-            boolean same = dst.equals(arrayType);
-            MethodSpec.Builder copy = MethodSpec.methodBuilder("copy").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                    .addParameter(arrayType, "src").addParameter(TypeName.INT, "srcOffset")
-                    .addParameter(dst, "dst").addParameter(TypeName.INT, "dstOffset")
-                    .addParameter(TypeName.INT, "count");
-            if (same) {
-                copy.addStatement("$T.arraycopy(src, srcOffset, dst, dstOffset, count)", System.class);
-            } else {
-                copy.beginControlFlow("for (int i = 0; i < count; i++)")
-                        .addStatement("dst[dstOffset + i] = $Lsrc[srcOffset + i]", f64 ? "(float) " : "")
-                        .endControlFlow();
-            }
-            cls.addMethod(copy.build());
+            b.addCode("$<};\n");
         }
-        cls.addMethod(override("lastBatchSize", TypeName.INT).addStatement("return n").build());
-        cls.addMethod(override("parameter", ArrayTypeName.of(TypeName.DOUBLE)).addParameter(String.class, "name")
-                .addStatement("return $T.read(params, $T.find(PARAMETERS, name))", PARAMS, PARAMS).build());
-        cls.addMethod(override("setParameter", TypeName.VOID).addParameter(String.class, "name")
-                .addParameter(ArrayTypeName.of(TypeName.DOUBLE), "values")
-                .addStatement("$T.write(values, $T.find(PARAMETERS, name), params)", PARAMS, PARAMS).build());
-        MethodSpec.Builder gradient = override("gradient", ArrayTypeName.of(TypeName.DOUBLE))
-                .addParameter(String.class, "name");
-        if (trainable) {
-            gradient.addStatement("return $T.read(grads, $T.find(PARAMETERS, name))", PARAMS, PARAMS);
-        } else {
-            gradient.addStatement("throw new $T($L)", UnsupportedOperationException.class,
-                    JavaText.literal("model " + m.name() + " was compiled for inference: it has no gradients"));
-        }
-        cls.addMethod(gradient.build());
-        cls.addMethod(override("steps", TypeName.LONG).addStatement("return steps").build());
-        cls.addMethod(override("saveWeights", TypeName.VOID).addParameter(Path.class, "path")
-                .addException(java.io.IOException.class)
-                .addStatement("$T.save(path, PARAMETERS, params)", SAFETENSORS).build());
-        cls.addMethod(override("loadWeights", TypeName.VOID).addParameter(Path.class, "path")
-                .addException(java.io.IOException.class)
-                .addStatement("$T.load(path, PARAMETERS, params)", SAFETENSORS).build());
+        cls.addMethod(array.build());
+        cls.addMethod(offset.build());
+    }
+
+    /** A protected override of one of the base class's hooks. */
+    private static MethodSpec.Builder hook(String name, TypeName returns) {
+        return MethodSpec.methodBuilder(name).addAnnotation(Override.class).addModifiers(Modifier.PROTECTED)
+                .returns(returns);
+    }
+
+    /** A hook the model cannot serve (no loss, compiled for inference): it throws {@code why}. */
+    private static MethodSpec unsupported(String name, TypeName returns, String why) {
+        return hook(name, returns).addStatement("throw new $T($L)", UnsupportedOperationException.class,
+                JavaText.literal(why)).build();
     }
 
     private MethodSpec loadMethod() {
-        MethodSpec.Builder b = MethodSpec.methodBuilder("load").addModifiers(Modifier.PRIVATE)
+        MethodSpec.Builder b = hook("load", TypeName.VOID)
                 .addJavadoc("Copies the batch's feeds into the model's buffers and sets the batch size.\n")
                 .addParameter(BATCH, "batch").addParameter(TypeName.BOOLEAN, "withTargets");
-        b.addStatement("int rows = batch.size()");
-        b.beginControlFlow("if (rows < 1 || rows > maxBatch)")
-                .addStatement("throw new $T($S + rows + $S + maxBatch + $S)", IllegalArgumentException.class,
-                        "batch size ", " is outside [1, ", "]")
-                .endControlFlow();
-        b.beginControlFlow("if (batch.feedCount() != FEEDS.size())")
-                .addStatement("throw new $T($S + batch.feedCount() + $L)", IllegalArgumentException.class,
-                        "the batch has ", JavaText.literal(" feeds; " + m.name() + " needs " + m.feeds().size() + " ("
-                                + String.join(", ", m.feeds().stream().map(ModelIr.Feed::name).toList()) + ")"))
-                .endControlFlow();
-        b.addStatement("n = rows");
+        b.addStatement("begin(batch)");
         for (int i = 0; i < m.feeds().size(); i++) {
             ModelIr.Feed f = m.feeds().get(i);
             Node node = f.node();
@@ -684,7 +589,7 @@ public final class JavaCodegen {
     // ---- entry points' schedules ----
 
     private MethodSpec runMethod(String name, String doc, ModelPlan.Entry e) {
-        MethodSpec.Builder b = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE).addJavadoc(doc + "\n");
+        MethodSpec.Builder b = hook(name, TypeName.VOID).addJavadoc(doc + "\n");
         declareOffsets(b, e, e.kernels());
         emitCalls(b, e, e.kernels());
         if (e == plan.loss()) {
@@ -699,8 +604,7 @@ public final class JavaCodegen {
      */
     private MethodSpec trainingMethod() {
         ModelPlan.Entry e = plan.train();
-        MethodSpec.Builder b = MethodSpec.methodBuilder("runTraining").addModifiers(Modifier.PRIVATE)
-                .returns(TypeName.DOUBLE).addParameter(TypeName.BOOLEAN, "withGradients")
+        MethodSpec.Builder b = hook("runTraining", TypeName.DOUBLE).addParameter(TypeName.BOOLEAN, "withGradients")
                 .addJavadoc("Forward pass in training mode (dropout active) and, with {@code withGradients}, the "
                         + "backward pass.\nReturns the training objective (data loss + regularization).\n");
         declareOffsets(b, e, e.kernels());
@@ -1546,7 +1450,7 @@ public final class JavaCodegen {
     private List<MethodSpec> unfusedUpdateMethods() {
         ModelIr.Optimizer opt = m.optimizer();
         UpdateSteps steps = updateSteps();
-        MethodSpec.Builder update = MethodSpec.methodBuilder("update").addModifiers(Modifier.PRIVATE)
+        MethodSpec.Builder update = hook("update", TypeName.VOID)
                 .addJavadoc("$L update, unfused (--no-fuse): each parameter tensor in turn, one loop per operation.\n",
                         opt.kind());
         for (ModelIr.Param p : m.params()) {

@@ -50,7 +50,7 @@ public final class JavaNames {
             "List", "Arrays", "Path", "IOException", "Generated",
             // dev.nnc.runtime
             "CompiledModel", "Batch", "TensorInfo", "Role", "DType", "Gemm", "Epilogue", "Init", "Rng", "Parallel",
-            "RangeBody", "Feeds", "Params", "SafeTensors", "VectorKernels", "ModelBase");
+            "RangeBody", "Feeds", "Params", "SafeTensors", "VectorKernels", "ModelBase", "FloatModel", "DoubleModel", "Conv");
 
     /**
      * Members and locals the generator writes itself: fields, methods, kernel parameters and the
@@ -66,7 +66,8 @@ public final class JavaNames {
             "name", "dtype", "feeds", "outputs", "parameters", "trainStep", "computeGradients", "trainingLoss",
             "loss", "predict", "copyOutput", "copy", "lastBatchSize", "parameter", "setParameter", "gradient",
             "saveWeights", "loadWeights", "load", "forwardPredict", "forwardLoss", "runTraining", "update",
-            "updateRange", "updateTensor", "compute", "block", "run",
+            "updateRange", "updateTensor", "compute", "block", "run", "begin", "outputArray", "outputOffset",
+            "requireTrainable",
             // parameters and locals of methods and kernels
             "batch", "withTargets", "withGradients", "rows", "rng", "index", "dst", "dstOffset", "src", "srcOffset",
             "count", "values", "path", "step", "lo", "hi", "r0", "r1", "c0", "c1", "chunk", "chunks", "from",
@@ -115,11 +116,15 @@ public final class JavaNames {
     /**
      * The class name of a model: the {@code .nn} name as written when it is a usable type name,
      * else that name with {@code Model} appended ({@code model System} → {@code SystemModel},
-     * {@code model class} → {@code classModel}).
+     * {@code model class} → {@code classModel}), and {@code _} after that while the result is
+     * still taken ({@code model Float} → {@code FloatModel_}: {@code FloatModel} is the runtime's).
      */
     public static String className(String modelName) {
         String c = camelKeepCase(modelName);
-        return c.equals(modelName) && !reserved(c) ? c : c + "Model";
+        if (c.equals(modelName) && !reserved(c)) return c;
+        c = c + "Model";
+        while (reserved(c)) c = c + "_"; // model Float: FloatModel is the runtime's base class
+        return c;
     }
 
     /** Letters, digits and underscores of an ASCII name, {@code T} in front of a leading digit. */

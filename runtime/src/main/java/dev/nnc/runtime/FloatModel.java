@@ -1,0 +1,78 @@
+package dev.nnc.runtime;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The base of models generated in float precision ({@code --dtype f32}): the flat parameter and gradient
+ * buffers, the activation arenas, and what reads and writes them by name. The generated class
+ * says where each output lives ({@link #outputArray}, {@link #outputOffset}).
+ */
+public abstract class FloatModel extends ModelBase {
+    /** All parameters, flat; {@link #parameters()} gives names and offsets. */
+    protected final float[] params;
+    /** Gradients, laid out like {@code params}; empty for a model compiled for inference. */
+    protected final float[] grads;
+    /** Activations that scale with the batch: {@code arenaPerRow · maxBatch} values. */
+    protected final float[] arena;
+    /** Constants and batch-independent temporaries. */
+    protected final float[] fixed;
+
+    protected FloatModel(String name, List<TensorInfo> feeds, List<TensorInfo> outputs, List<TensorInfo> parameters,
+            boolean trainable, int maxBatch, long seed, int paramCount, int arenaPerRow, int fixedSize) {
+        super(name, DType.F32, feeds, outputs, parameters, trainable, maxBatch, seed, arenaPerRow);
+        this.params = new float[paramCount];
+        this.grads = new float[trainable ? paramCount : 0];
+        this.arena = new float[arenaPerRow * maxBatch];
+        this.fixed = new float[fixedSize];
+    }
+
+    /** The array output {@code index} lives in ({@code arena} or {@code fixed}). */
+    protected abstract float[] outputArray(int index);
+
+    /** Where output {@code index} starts in its array. */
+    protected abstract int outputOffset(int index);
+
+    @Override
+    public final void copyOutput(int index, float[] dst, int dstOffset) {
+        float[] src = outputArray(index);
+        int start = outputOffset(index);
+        int count = outputs().get(index).size(n);
+        for (int i = 0; i < count; i++) dst[dstOffset + i] = src[start + i];
+    }
+
+    @Override
+    public final void copyOutput(int index, double[] dst, int dstOffset) {
+        float[] src = outputArray(index);
+        int start = outputOffset(index);
+        int count = outputs().get(index).size(n);
+        for (int i = 0; i < count; i++) dst[dstOffset + i] = src[start + i];
+    }
+
+    @Override
+    public final double[] parameter(String name) {
+        return Params.read(params, Params.find(parameters(), name));
+    }
+
+    @Override
+    public final void setParameter(String name, double[] values) {
+        Params.write(values, Params.find(parameters(), name), params);
+    }
+
+    @Override
+    public final double[] gradient(String name) {
+        requireTrainable();
+        return Params.read(grads, Params.find(parameters(), name));
+    }
+
+    @Override
+    public final void saveWeights(Path path) throws IOException {
+        SafeTensors.save(path, parameters(), params);
+    }
+
+    @Override
+    public final void loadWeights(Path path) throws IOException {
+        SafeTensors.load(path, parameters(), params);
+    }
+}
