@@ -18,7 +18,7 @@ class AllocationTest {
     void trainStepDoesNotAllocate() {
         Dataset d = FashionMnist.embedded().train();
         for (CompiledModel m : new CompiledModel[] {new FashionMlp(128, 1), new DeepMlp(128, 1), new Logistic(128, 1),
-                new LeNet5(128, 1)}) {
+                new LeNet5(128, 1), new RowRnn(128, 1)}) {
             Batch b = m.newBatch().size(128).set(0, d.features(), 0);
             if (m.feeds().get(1).dtype() == dev.nnc.runtime.DType.I32) {
                 b.set(1, d.labels(), 0);

@@ -53,6 +53,7 @@ public final class JavaCodegen {
     private static final ClassName DTYPE = ClassName.get(RT, "DType");
     private static final ClassName GEMM = ClassName.get(RT, "Gemm");
     private static final ClassName CONV = ClassName.get(RT, "Conv");
+    private static final ClassName STEPS = ClassName.get(RT, "Steps");
     private static final ClassName INIT = ClassName.get(RT, "Init");
     private static final ClassName RNG = ClassName.get(RT, "Rng");
     private static final ClassName PARALLEL = ClassName.get(RT, "Parallel");
@@ -80,6 +81,10 @@ public final class JavaCodegen {
     private final String className;
     private final Map<ModelIr.Param, Integer> paramOffsets = new LinkedHashMap<>();
     private final Map<String, String> kernelByText = new HashMap<>();
+    /** Where the entry points of loop bodies start (see {@link #bases}). */
+    private final Map<ModelPlan.Entry, long[]> entryBases = new HashMap<>();
+    /** Buffers of loop bodies' placeholders: the step's slices, carried values, invariants where they live. */
+    private final Map<Node, Loc> bodyLocs = new HashMap<>();
     /** The model's runtime Conv instances, by geometry. */
     private final Map<String, String> convByGeometry = new HashMap<>();
     private final Map<Kernel, String> methodOf = new HashMap<>();
@@ -211,7 +216,19 @@ public final class JavaCodegen {
                 for (Node op : k.ops()) if (op.op() == Op.CONST) consts.add(op);
             }
         }
-        for (Node c : consts) {
+        List<Node> allConsts = new ArrayList<>(consts);
+        for (ModelPlan.Entry e : plan.entries()) { // the constants of loop bodies (a graph of their own), after
+            for (Kernel k : e.kernels()) {
+                if (k.loopPlan() == null) continue;
+                for (Kernel bk : k.loopPlan().entry().kernels()) {
+                    for (Node in : bk.inputs()) {
+                        Node src = dev.nnc.compiler.kernel.FuseKernels.source(in);
+                        if (src.op() == Op.CONST && !allConsts.contains(src)) allConsts.add(src);
+                    }
+                }
+            }
+        }
+        for (Node c : allConsts) {
             global.put(c, new Loc("fixed", Integer.toString(fixedBase++)));
             if (!Graph.isPlainConst(c)) perBatchConsts.add(c);
         }
@@ -273,11 +290,13 @@ public final class JavaCodegen {
         Loc g = global.get(src);
         if (g == null) g = global.get(n);
         if (g != null) return g;
+        Loc placeholder = bodyLocs.get(src);
+        if (placeholder != null) return placeholder;
         PlanMemory.Result mem = e.memory();
         if (!mem.planned(src)) throw new IllegalStateException("no storage for " + n + " in " + e.name());
         long off = mem.offset(src);
         if (src.shape().batched()) return new Loc("arena", name(src));
-        return new Loc("fixed", Long.toString(fixedBase + off));
+        return new Loc("fixed", Long.toString(bases(e)[1] + off));
     }
 
     /** {@code int h = 1040 * maxBatch;} for every planned batch-sized tensor an entry point touches. */
@@ -291,8 +310,17 @@ public final class JavaCodegen {
         sorted.sort(java.util.Comparator.comparingInt(Node::id));
         for (Node n : sorted) {
             if (global.containsKey(n) || !n.shape().batched() || !e.memory().planned(n)) continue;
-            b.addStatement("int $N = $L * maxBatch", name(n), arenaBase + e.memory().offset(n));
+            b.addStatement("int $N = $L * maxBatch", name(n), bases(e)[0] + e.memory().offset(n));
         }
+    }
+
+    /**
+     * Where an entry point's planned tensors start: {per-row offset in {@code arena}, offset in
+     * {@code fixed}}; a loop body's start inside its loop kernel's scratch.
+     */
+    private long[] bases(ModelPlan.Entry e) {
+        long[] b = entryBases.get(e);
+        return b != null ? b : new long[] {arenaBase, fixedBase};
     }
 
     private String feedField(Node n) {
@@ -630,8 +658,118 @@ public final class JavaCodegen {
                 b.addComment("$L", JavaText.comment(lines));
                 lastLines = lines;
             }
-            b.addStatement(call(e, k));
+            if (k.recurrence() != null) {
+                emitLoop(b, e, k);
+            } else {
+                b.addStatement(call(e, k));
+            }
         }
+    }
+
+    /**
+     * A recurrence as one Java loop over t ({@link dev.nnc.compiler.kernel.LoopPlan}): the step's
+     * slices copied into contiguous buffers, the body's kernels, the step's outputs written into
+     * the stacked results, the carried values copied over the previous ones.
+     *
+     * <pre>
+     * Steps.copy(arena, h0Off, n * 128, arena, hPrevOff);
+     * for (int t = 0; t &lt; 28; t++) {
+     *     Steps.take(arena, xOff, 28, t, 28, n, arena, xTOff);
+     *     ... the body's kernels ...
+     *     Steps.put(arena, hOff, 28, t, 128, n, arena, rnnOff);
+     *     Steps.copy(arena, hOff, n * 128, arena, hPrevOff);
+     * }
+     * </pre>
+     */
+    private void emitLoop(MethodSpec.Builder b, ModelPlan.Entry e, Kernel k) {
+        dev.nnc.compiler.kernel.LoopPlan lp = k.loopPlan();
+        dev.nnc.compiler.ir.Body body = lp.body();
+        Node node = lp.node();
+        long wb = bases(e)[0] + e.memory().workOffset(k);
+        long wf = k.workFixed() > 0 ? bases(e)[1] + e.memory().workFixedOffset(k) : 0;
+        for (var en : lp.batchedSlots().entrySet()) {
+            bodyLocs.put(en.getKey(), new Loc("arena", "(" + (wb + en.getValue()) + " * maxBatch)"));
+        }
+        for (var en : lp.fixedSlots().entrySet()) {
+            bodyLocs.put(en.getKey(), new Loc("fixed", Long.toString(wf + en.getValue())));
+        }
+        int seqs = node.op() == Op.LOOP ? body.xs().size() : body.xs().size() - 2;
+        int invAt = node.op() == Op.LOOP ? seqs + 1 : seqs + 3; // outer inputs: seqs, [Y, G,] init, invariants
+        for (int i = 0; i < body.invariants().size(); i++) {
+            bodyLocs.put(body.invariants().get(i), loc(e, node.input(invAt + i)));
+        }
+        entryBases.put(lp.entry(), new long[] {wb + lp.bodyBatchedBase(), wf + lp.bodyFixedBase()});
+        int steps = body.steps();
+        Node init = node.input(invAt - 1);
+        b.addComment("$L, one loop over $L steps", node.op() == Op.LOOP ? "recurrence" : "backpropagation through time",
+                steps);
+        declareOffsets(b, lp.entry(), lp.entry().kernels());
+        if (node.op() == Op.LOOP) {
+            copy(b, loc(e, init), bodyLocs.get(body.states().getFirst()), init);
+            b.beginControlFlow("for (int t = 0; t < $L; t++)", steps);
+        } else {
+            for (Node s : body.states()) zero(b, bodyLocs.get(s), s);
+            b.beginControlFlow("for (int t = $L; t >= 0; t--)", steps - 1);
+        }
+        for (int i = 0; i < seqs; i++) take(b, loc(e, node.input(i)), body.xs().get(i), steps, "t");
+        if (node.op() == Op.LOOP_GRAD) {
+            Node prev = body.xs().get(seqs);
+            b.beginControlFlow("if (t == 0)");
+            copy(b, loc(e, init), bodyLocs.get(prev), prev);
+            b.nextControlFlow("else");
+            take(b, loc(e, node.input(seqs)), prev, steps, "t - 1");
+            b.endControlFlow();
+            take(b, loc(e, node.input(seqs + 1)), body.xs().get(seqs + 1), steps, "t");
+        }
+        emitCalls(b, lp.entry(), lp.entry().kernels());
+        for (int i = 0; i < body.ys().size(); i++) {
+            Node y = body.ys().get(i);
+            Node out = i == 0 ? node : part(k, i);
+            if (out == null) continue;
+            Loc from = loc(lp.entry(), y);
+            Loc to = loc(e, out);
+            b.addStatement("$T.put($L, $L, $L, t, $L, n, $L, $L)", STEPS, from.array(), from.offset(), steps,
+                    rest(y), to.array(), to.offset());
+        }
+        for (int i = 0; i < body.states().size(); i++) {
+            Node next = body.next().get(i);
+            if (next != body.states().get(i)) copy(b, loc(lp.entry(), next), bodyLocs.get(body.states().get(i)), next);
+        }
+        b.endControlFlow();
+        if (node.op() == Op.LOOP_GRAD) { // the initial state's gradient, then the invariants' sums
+            for (int i = 0; i < body.states().size(); i++) {
+                Node out = part(k, seqs + i);
+                if (out != null) copy(b, bodyLocs.get(body.states().get(i)), loc(e, out), out);
+            }
+        }
+    }
+
+    /** The LOOP_OUT of kernel k with result {@code index}; null when nothing reads that result. */
+    private static Node part(Kernel k, int index) {
+        for (Node p : k.parts()) {
+            if (p.attrs(Attrs.Part.class).index() == index) return p;
+        }
+        return null;
+    }
+
+    /** Values per row of a batch-sized tensor [N, ...]. */
+    private static int rest(Node n) {
+        return n.shape().staticSize();
+    }
+
+    private void take(MethodSpec.Builder b, Loc seq, Node step, int steps, String t) {
+        Loc to = bodyLocs.get(step);
+        b.addStatement("$T.take($L, $L, $L, $L, $L, n, $L, $L)", STEPS, seq.array(), seq.offset(), steps, t, rest(step),
+                to.array(), to.offset());
+    }
+
+    private void copy(MethodSpec.Builder b, Loc from, Loc to, Node shapeOf) {
+        b.addStatement("$T.copy($L, $L, $L, $L, $L)", STEPS, from.array(), from.offset(), shapeOf.shape().sizeExpr("n"),
+                to.array(), to.offset());
+    }
+
+    private void zero(MethodSpec.Builder b, Loc at, Node shapeOf) {
+        b.addStatement("$T.zero($L, $L, $L)", STEPS, at.array(), at.offset(), shapeOf.shape().sizeExpr("n"));
     }
 
     /** {@code fashion_mlp.nn:5  h = x |> dense(256) |> relu}, or a list of lines when fused across lines. */
@@ -706,7 +844,7 @@ public final class JavaCodegen {
         String batchArg = null;
         if (k.rowwise() != null) {
             batchParam = "rows";
-            batchArg = k.rowwise().op().family() == Op.Family.WINDOW ? planeRows(k.rowwise()) : rowCount(k.rowwise());
+            batchArg = k.rowwise().op().def().rowsAreSamples() ? planeRows(k.rowwise()) : rowCount(k.rowwise());
         } else if (usesBatch(k)) {
             batchParam = "n";
             batchArg = "n";

@@ -141,4 +141,48 @@ public sealed interface Attrs {
             return pool + ", of " + shape;
         }
     }
+
+    /**
+     * LOOP: a recurrence over axis 1 of its sequence inputs. Inputs: the sequences [N, T, ...],
+     * then the initial states, then the invariants, as the body lists them. Its value is the
+     * body's first step output stacked: [N, T, ...].
+     */
+    record Loop(Body body) implements Attrs {
+        @Override
+        public String toString() {
+            return body.toString();
+        }
+    }
+
+    /**
+     * LOOP_GRAD: backpropagation through time of a LOOP, one reverse loop. Inputs: the forward
+     * loop's sequences, its stacked output Y and the gradient G of Y, then its initial states and
+     * invariants. {@code backward} is one reverse step (built by autodiff from {@code forward}):
+     * per-step inputs the sequences' slices, Y at t-1 (the first initial state at t = 0) and G at t;
+     * carried the gradient of the states and the sums of the invariants' gradients; per-step
+     * outputs the sequences' gradients. {@code outputs} are the shapes of its results: the
+     * sequences' gradients, the initial states', the invariants' ({@code LOOP_OUT} selects each).
+     */
+    record LoopGrad(Body forward, Body backward, java.util.List<Shape> outputs) implements Attrs {
+        @Override
+        public String toString() {
+            return "BPTT of " + forward;
+        }
+    }
+
+    /** LOOP_OUT: result {@code index} of a LOOP_GRAD (index 0 is the LOOP_GRAD's own value). */
+    record Part(int index) implements Attrs {
+        @Override
+        public String toString() {
+            return "#" + index;
+        }
+    }
+
+    /** TAKE_STEP: step {@code t} of a sequence [N, T, ...]; PUT_STEP: a step placed at {@code t} of zeros. */
+    record Step(int t, int steps) implements Attrs {
+        @Override
+        public String toString() {
+            return "t=" + t + " of " + steps;
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.nnc.compiler.ir;
 
 import dev.nnc.compiler.ops.Binary;
 import dev.nnc.compiler.ops.Contractions;
+import dev.nnc.compiler.ops.Loops;
 import dev.nnc.compiler.ops.Convolutions;
 import dev.nnc.compiler.ops.Movement;
 import dev.nnc.compiler.ops.OpDef;
@@ -67,6 +68,13 @@ public enum Op {
     AVG_POOL(new Pooling.AvgPool()),
     AVG_POOL_GRAD(new Pooling.AvgPoolGrad()),
 
+    // recurrence along the sequence axis (axis 1): one Java loop over t, never unrolled
+    LOOP(new Loops.Loop()),
+    LOOP_GRAD(new Loops.LoopGrad()),
+    LOOP_OUT(new Loops.LoopOut()),
+    TAKE_STEP(new Loops.TakeStep()),
+    PUT_STEP(new Loops.PutStep()),
+
     // row-wise ops over the last axis, kept whole
     SOFTMAX(new RowOps.Softmax()),
     LOG_SOFTMAX(new RowOps.LogSoftmax()),
@@ -76,7 +84,7 @@ public enum Op {
 
     /** Fusion classes (TVM's op patterns, roughly): what a fusion pass may do with an op. */
     public enum Family {
-        SOURCE, ELEMENTWISE, BROADCAST, VIEW, REDUCTION, GEMM, ROWWISE, WINDOW
+        SOURCE, ELEMENTWISE, BROADCAST, VIEW, REDUCTION, GEMM, ROWWISE, WINDOW, LOOP
     }
 
     private final OpDef def;

@@ -68,6 +68,14 @@ public final class FuseKernels {
         switch (x.op().family()) {
             case GEMM -> k = open(Kernel.gemm(x));
             case WINDOW -> k = open(Kernel.rowwise(x)); // a pool or its gradient, kept whole
+            case LOOP -> {
+                if (x.op() == Op.LOOP_OUT) { // a further result of the reverse loop that computes its input
+                    k = owner.get(x.input(0));
+                    k.parts().add(x);
+                } else {
+                    k = open(Kernel.recurrent(x, fuse));
+                }
+            }
             case ROWWISE -> {
                 Kernel g = openKernelOf(x.input(0), x);
                 Node in = x.input(0);
@@ -168,7 +176,8 @@ public final class FuseKernels {
         for (Node root : roots) readers.computeIfAbsent(source(root), z -> new HashSet<>()).add(null);
         for (Kernel k : kernels) {
             for (Node op : k.ops()) {
-                boolean stored = op == k.gemm() || op == k.rowwise() || op == k.rowTail()
+                boolean stored = op == k.gemm() || op == k.rowwise() || op == k.rowTail() || op == k.recurrence()
+                        || k.parts().contains(op)
                         || (k.rowTail() != null && op == k.rowTail().input(0)) // the tail reads its rows from memory
                         || k.reductions().contains(op)
                         || readers.getOrDefault(op, Set.of()).stream().anyMatch(r -> r != k);

@@ -28,6 +28,10 @@ import java.util.stream.Collectors;
 public final class Kernel {
     private final Node gemm;
     private final Node rowwise;
+    /** A recurrence (LOOP or LOOP_GRAD) and its plan; its LOOP_OUT results in {@link #parts()}. */
+    private Node recurrence;
+    private LoopPlan loopPlan;
+    private final List<Node> parts = new ArrayList<>();
     private final Shape space;
     private Node rowTail;
     boolean productEscapes;
@@ -55,6 +59,30 @@ public final class Kernel {
         Kernel k = new Kernel(null, n, n.shape());
         k.sealed = true;
         return k;
+    }
+
+    /** A recurrence: one loop over t around its body's kernels ({@link LoopPlan}). */
+    static Kernel recurrent(Node n, boolean fuse) {
+        Kernel k = new Kernel(null, null, n.shape());
+        k.recurrence = n;
+        k.loopPlan = new LoopPlan(n, fuse);
+        k.sealed = true;
+        return k;
+    }
+
+    /** The LOOP or LOOP_GRAD this kernel runs; null for other kernels. */
+    public Node recurrence() {
+        return recurrence;
+    }
+
+    /** The plan of the recurrence's body; null for other kernels. */
+    public LoopPlan loopPlan() {
+        return loopPlan;
+    }
+
+    /** The LOOP_OUT results of a LOOP_GRAD, computed by its reverse loop. */
+    public List<Node> parts() {
+        return parts;
     }
 
     public Node gemm() {
@@ -102,6 +130,8 @@ public final class Kernel {
         List<Node> all = new ArrayList<>();
         if (gemm != null) all.add(gemm);
         if (rowwise != null) all.add(rowwise);
+        if (recurrence != null) all.add(recurrence);
+        all.addAll(parts);
         all.addAll(members);
         all.addAll(reductions);
         if (rowTail != null) all.add(rowTail);
@@ -129,7 +159,13 @@ public final class Kernel {
      * im2col matrix; {@code OpDef.workPerRow}); PlanMemory gives it a buffer live in this kernel only.
      */
     public long workPerRow() {
+        if (loopPlan != null) return loopPlan.batchedWork();
         return gemm == null ? 0 : gemm.op().def().workPerRow(gemm);
+    }
+
+    /** Fixed-size scratch elements the kernel needs while it runs (a recurrence's carried sums and body temporaries). */
+    public long workFixed() {
+        return loopPlan == null ? 0 : loopPlan.fixedWork();
     }
 
     /** Whether a later kernel (or the caller) reads the product itself, not only this epilogue. */
@@ -138,7 +174,8 @@ public final class Kernel {
     }
 
     public boolean computes(Node n) {
-        return n == gemm || n == rowwise || n == rowTail || members.contains(n) || reductions.contains(n);
+        return n == gemm || n == rowwise || n == rowTail || n == recurrence || parts.contains(n) || members.contains(n)
+                || reductions.contains(n);
     }
 
     void addInput(Node n) {

@@ -44,10 +44,10 @@ public final class PlanMemory {
             tensors.add(n);
         }
 
-        /** A kernel's scratch: {@code perRow} elements per batch row, live in that kernel only. */
-        Slot(long perRow, int kernel) {
-            this.batched = true;
-            this.size = perRow;
+        /** A kernel's scratch: {@code size} elements (per batch row when {@code batched}), live in that kernel only. */
+        Slot(long size, int kernel, boolean batched) {
+            this.batched = batched;
+            this.size = size;
             this.pinned = false;
             this.start = kernel;
             this.end = kernel;
@@ -75,7 +75,8 @@ public final class PlanMemory {
     }
 
     /** The plan of one entry point: slot offsets per arena and the figures to report. */
-    public record Result(Map<Node, Slot> slotOf, Map<Kernel, Slot> workOf, Map<Slot, Long> offsets, long batchedArena,
+    public record Result(Map<Node, Slot> slotOf, Map<Kernel, Slot> workOf, Map<Kernel, Slot> workFixedOf,
+            Map<Slot, Long> offsets, long batchedArena,
             long fixedArena, long batchedNaive, long fixedNaive, long batchedPeak, long fixedPeak) {
         public long offset(Node n) {
             return offsets.get(slotOf.get(FuseKernels.source(n)));
@@ -84,6 +85,11 @@ public final class PlanMemory {
         /** Offset (per batch row) of the scratch of a kernel that needs one ({@link Kernel#workPerRow}). */
         public long workOffset(Kernel k) {
             return offsets.get(workOf.get(k));
+        }
+
+        /** Offset of the fixed-size scratch of a kernel that needs one ({@link Kernel#workFixed}). */
+        public long workFixedOffset(Kernel k) {
+            return offsets.get(workFixedOf.get(k));
         }
 
         public boolean planned(Node n) {
@@ -130,9 +136,12 @@ public final class PlanMemory {
             if (s != null) s.end = last;
         }
         Map<Kernel, Slot> workOf = new LinkedHashMap<>();
+        Map<Kernel, Slot> workFixedOf = new LinkedHashMap<>();
         for (int i = 0; i < kernels.size(); i++) {
             long work = kernels.get(i).workPerRow();
-            if (work > 0) workOf.put(kernels.get(i), new Slot(work, i));
+            if (work > 0) workOf.put(kernels.get(i), new Slot(work, i, true));
+            long fixedWork = kernels.get(i).workFixed();
+            if (fixedWork > 0) workFixedOf.put(kernels.get(i), new Slot(fixedWork, i, false));
         }
         long batchedNaive = 0;
         long fixedNaive = 0;
@@ -141,9 +150,11 @@ public final class PlanMemory {
             else fixedNaive += s.size;
         }
         for (Slot s : workOf.values()) batchedNaive += s.size;
+        for (Slot s : workFixedOf.values()) fixedNaive += s.size;
         if (plan) inPlace(kernels, slotOf);
         List<Slot> slots = new ArrayList<>(new java.util.LinkedHashSet<>(slotOf.values()));
         slots.addAll(workOf.values());
+        slots.addAll(workFixedOf.values());
         Map<Slot, Long> offsets = new HashMap<>();
         long[] arena = new long[2];
         long[] peak = new long[2];
@@ -166,7 +177,8 @@ public final class PlanMemory {
                     .map(b -> new MemoryPlanner.Buffer(b.name(), b.size(), back.get(b).start, back.get(b).end, b.pinned()))
                     .toList());
         }
-        return new Result(slotOf, workOf, offsets, arena[0], arena[1], batchedNaive, fixedNaive, peak[0], peak[1]);
+        return new Result(slotOf, workOf, workFixedOf, offsets, arena[0], arena[1], batchedNaive, fixedNaive, peak[0],
+                peak[1]);
     }
 
     private static boolean isSource(Node n) {

@@ -4,6 +4,8 @@ import dev.nnc.compiler.ast.Ast;
 import dev.nnc.compiler.ast.Pos;
 import dev.nnc.compiler.diag.ErrorCode;
 import dev.nnc.compiler.ir.Attrs;
+import dev.nnc.compiler.ir.Body;
+import dev.nnc.compiler.ir.Graph;
 import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.compiler.ir.Node;
 import dev.nnc.compiler.ir.Op;
@@ -130,6 +132,7 @@ final class Builtins {
         op(Builtins::dropout, "dropout", "x", "rate");
         op(Builtins::conv2d, "conv2d", "x", "filters", "kernel", "stride?", "pad?", "dilation?", "bias?", "init?",
                 "bias_init?");
+        op(Builtins::rnn, "rnn", "x", "hidden", "return_sequences?", "init?", "recurrent_init?", "bias?");
         op(c -> pool(c, Op.MAX_POOL), "max_pool", "x", "size", "stride?", "pad?");
         op(c -> pool(c, Op.AVG_POOL), "avg_pool", "x", "size", "stride?", "pad?");
         // elementwise
@@ -332,6 +335,72 @@ final class Builtins {
         }
         int[] p = pair(c, "pad", 0, 0);
         return p == null ? null : new int[] {p[0], p[0], p[1], p[1]};
+    }
+
+    /**
+     * {@code rnn(x, hidden, return_sequences = true, init, recurrent_init, bias = true)}: an Elman
+     * RNN over x [N, T, F], {@code h_t = tanh(x_t · W_ihᵀ + b_ih + h_{t-1} · W_hhᵀ + b_hh)} from
+     * h_0 = 0, with PyTorch's parameters ({@code weight_ih [H, F]}, {@code weight_hh [H, H]},
+     * {@code bias_ih}, {@code bias_hh}). The step is the body of one LOOP over t; the result is
+     * every h_t [N, T, H], or the last [N, H].
+     */
+    private static Value rnn(Ctx c) {
+        Node x = c.tensor("x");
+        int hidden = c.integer("hidden", 0);
+        boolean sequences = c.bool("return_sequences", true);
+        boolean bias = c.bool("bias", true);
+        ModelIr.Init init = c.has("init") ? initArg(c, "init") : new ModelIr.Init("xavier_uniform", new double[0]);
+        ModelIr.Init recurrent = c.has("recurrent_init") ? initArg(c, "recurrent_init")
+                : new ModelIr.Init("xavier_uniform", new double[0]);
+        if (x == null || init == null || recurrent == null || hidden == Integer.MIN_VALUE) return Value.ERROR;
+        if (hidden <= 0) {
+            c.bad("hidden", "expected a positive integer, got " + hidden);
+            return Value.ERROR;
+        }
+        if (x.shape().rank() != 3 || !x.shape().batched() || x.shape().dim(0) != Shape.BATCH) {
+            c.m.diags.error(ErrorCode.SHAPE_MISMATCH, c.call().fn().pos(), "rnn",
+                    "input must be 3-D [N, T, features], got " + x.shape());
+            return Value.ERROR;
+        }
+        int steps = x.shape().dim(1);
+        int features = x.shape().dim(2);
+        String name = c.scope().prefix + (c.call().alias() != null ? c.call().alias().name() : c.scope().nextName("rnn"));
+        Pos pos = c.call().fn().pos();
+        ModelIr.Init zeros = new ModelIr.Init("zeros", new double[0]);
+        Node wih = c.m.newParam(c.scope(), name + ".weight_ih", Shape.of(hidden, features), init, pos, true);
+        Node whh = c.m.newParam(c.scope(), name + ".weight_hh", Shape.of(hidden, hidden), recurrent, pos, true);
+        Node bih = bias ? c.m.newParam(c.scope(), name + ".bias_ih", Shape.of(hidden), zeros, pos) : null;
+        Node bhh = bias ? c.m.newParam(c.scope(), name + ".bias_hh", Shape.of(hidden), zeros, pos) : null;
+        if (wih == null || whh == null || bias && (bih == null || bhh == null)) return Value.ERROR;
+        // the step, as a graph of its own
+        Graph g = new Graph();
+        g.at(c.call().pos());
+        Node xt = g.input("x_t", Shape.of(Shape.BATCH, features), Node.Type.FLOAT);
+        Node hp = g.input("h_prev", Shape.of(Shape.BATCH, hidden), Node.Type.FLOAT);
+        Node wi = g.input("weight_ih", wih.shape(), Node.Type.FLOAT);
+        Node wh = g.input("weight_hh", whh.shape(), Node.Type.FLOAT);
+        List<Node> invariants = new ArrayList<>(List.of(wi, wh));
+        Node pre = g.binary(Op.ADD, g.matmul(xt, wi, false, true), g.matmul(hp, wh, false, true));
+        if (bias) {
+            Node bi = g.input("bias_ih", bih.shape(), Node.Type.FLOAT);
+            Node bh = g.input("bias_hh", bhh.shape(), Node.Type.FLOAT);
+            invariants.add(bi);
+            invariants.add(bh);
+            pre = g.binary(Op.ADD, g.binary(Op.ADD, pre, bi), bh);
+        }
+        Node h = g.unary(Op.TANH, pre);
+        h.labelIfUnset("h");
+        Body body = new Body(g, List.of(xt), List.of(hp), invariants, List.of(h), List.of(h), steps);
+        return c.build(() -> {
+            Node h0 = c.m.g.broadcastTo(c.m.g.constant(0), Shape.of(Shape.BATCH, hidden));
+            List<Node> ins = new ArrayList<>(List.of(x, h0, wih, whh));
+            if (bias) {
+                ins.add(bih);
+                ins.add(bhh);
+            }
+            Node y = c.m.g.node(Op.LOOP, new Attrs.Loop(body), ins.toArray(Node[]::new));
+            return sequences ? y : c.m.g.node(Op.TAKE_STEP, new Attrs.Step(steps - 1, steps), y);
+        });
     }
 
     /** {@code max_pool(x, size, stride = size, pad = 0)} and {@code avg_pool}, on x [N, C, H, W]. */

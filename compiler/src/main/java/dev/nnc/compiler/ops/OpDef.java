@@ -82,6 +82,14 @@ public abstract class OpDef {
     }
 
     /**
+     * Whether the op's loop skeleton counts {@code ${rows}} in samples (the batch) rather than in
+     * rows of its input's last axis: window ops and sequence steps.
+     */
+    public boolean rowsAreSamples() {
+        return family() == Op.Family.WINDOW;
+    }
+
+    /**
      * Scratch elements per batch row the op's kernel needs while it runs (a convolution's im2col
      * matrix); the memory plan gives it a buffer live in that kernel only. 0 for most ops.
      */

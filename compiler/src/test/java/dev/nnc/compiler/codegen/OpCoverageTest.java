@@ -63,7 +63,32 @@ class OpCoverageTest {
             case MAX_POOL_GRAD -> g.node(op, POOL, image(g), g.input("gp", Shape.of(Shape.BATCH, 2, 3, 2), Node.Type.FLOAT));
             case AVG_POOL_GRAD -> g.node(op, new Attrs.PoolGrad(POOL, image(g).shape()),
                     g.input("gp", Shape.of(Shape.BATCH, 2, 3, 2), Node.Type.FLOAT));
+            case LOOP -> loop(g);
+            case LOOP_GRAD, LOOP_OUT -> {
+                Node y = loop(g);
+                Node[] d = Op.LOOP.def().vjp(g, y, g.input("gl", y.shape(), Node.Type.FLOAT));
+                yield op == Op.LOOP_GRAD ? d[0] : d[3]; // d[3]: the recurrent weight's gradient
+            }
+            case TAKE_STEP -> g.node(op, new Attrs.Step(1, 3), g.input("seq", Shape.of(Shape.BATCH, 3, 2), Node.Type.FLOAT));
+            case PUT_STEP -> g.node(op, new Attrs.Step(1, 3), g.input("st", Shape.of(Shape.BATCH, 2), Node.Type.FLOAT));
         };
+    }
+
+    /** An Elman RNN over [N, 3 steps, 2 features] with 3 hidden units: h_t = tanh(x_t·Aᵀ + h_{t-1}·Bᵀ + c). */
+    static Node loop(Graph g) {
+        Graph b = new Graph();
+        Node xt = b.input("x_t", Shape.of(Shape.BATCH, 2), Node.Type.FLOAT);
+        Node hp = b.input("h_prev", Shape.of(Shape.BATCH, 3), Node.Type.FLOAT);
+        Node a = b.input("a", Shape.of(3, 2), Node.Type.FLOAT);
+        Node r = b.input("r", Shape.of(3, 3), Node.Type.FLOAT);
+        Node c = b.input("c", Shape.of(3), Node.Type.FLOAT);
+        Node h = b.unary(Op.TANH, b.binary(Op.ADD, b.binary(Op.ADD, b.matmul(xt, a, false, true),
+                b.matmul(hp, r, false, true)), c));
+        dev.nnc.compiler.ir.Body body = new dev.nnc.compiler.ir.Body(b, List.of(xt), List.of(hp), List.of(a, r, c),
+                List.of(h), List.of(h), 3);
+        return g.node(Op.LOOP, new Attrs.Loop(body), g.input("seq", Shape.of(Shape.BATCH, 3, 2), Node.Type.FLOAT),
+                g.input("h0", Shape.of(Shape.BATCH, 3), Node.Type.FLOAT), g.input("la", Shape.of(3, 2), Node.Type.FLOAT),
+                g.input("lr", Shape.of(3, 3), Node.Type.FLOAT), g.input("lc", Shape.of(3), Node.Type.FLOAT));
     }
 
     /** Stride 2x1, padding 1 above and left only, dilation 1x2: [N, 2, 5, 4] by [3, 2, 2, 2] gives [N, 3, 3, 3]. */

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class PassEquivalenceTest {
     static Stream<Arguments> programs() throws IOException {
         List<Arguments> all = new ArrayList<>();
-        for (String f : List.of("logistic.nn", "fashion_mlp.nn", "deep_mlp.nn", "lenet5.nn")) {
+        for (String f : List.of("logistic.nn", "fashion_mlp.nn", "deep_mlp.nn", "lenet5.nn", "row_rnn.nn")) {
             all.add(Arguments.of(f, Files.readString(Path.of("../samples/src/main/nn", f))));
         }
         Random rnd = new Random(42);

@@ -52,7 +52,7 @@ class ReferenceOracleTest {
      * of {@code rows}: outputs, losses, the backward graph, and finite differences of the interpreter.
      */
     static void check(String name, String program, int rows) {
-        for (CompileOptions.Precision p : CompileOptions.Precision.values()) {
+        for (CompileOptions.Precision p : List.of(CompileOptions.Precision.F64, CompileOptions.Precision.F32)) {
             CompileOptions o = CompileOptions.defaults().withDtype(p);
             boolean f64 = p == CompileOptions.Precision.F64;
             double tol = f64 ? 1e-10 : 3e-4;
@@ -106,11 +106,14 @@ class ReferenceOracleTest {
     }
 
     /**
-     * Every parameter drawn anew (normal, std 0.5): biases start at zero, and a dropped row of
-     * inputs then puts a ReLU exactly on its kink, where finite differences see half a slope.
+     * Biases (1-D parameters) drawn anew (normal, std 0.5): they start at zero, and a dropped row
+     * of inputs then puts a ReLU exactly on its kink, where finite differences see half a slope.
+     * Weights keep their initialization: large random weights make a long recurrence chaotic, and
+     * then f32 and f64 part ways after a few steps whatever the code.
      */
     static void randomizeParameters(CompiledModel m, Random rnd) {
         for (TensorInfo t : m.parameters()) {
+            if (t.shape().length != 1) continue;
             double[] w = new double[m.parameter(t.name()).length];
             for (int i = 0; i < w.length; i++) w[i] = 0.5 * rnd.nextGaussian();
             m.setParameter(t.name(), w);

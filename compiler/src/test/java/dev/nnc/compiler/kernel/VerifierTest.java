@@ -50,7 +50,7 @@ class VerifierTest {
         // every slot at offset 0: buffers live together now overlap
         var zero = new java.util.HashMap<PlanMemory.Slot, Long>();
         ok.offsets().keySet().forEach(s -> zero.put(s, 0L));
-        PlanMemory.Result clash = new PlanMemory.Result(ok.slotOf(), ok.workOf(), zero, 0, 0, 0, 0, 0, 0);
+        PlanMemory.Result clash = new PlanMemory.Result(ok.slotOf(), ok.workOf(), ok.workFixedOf(), zero, 0, 0, 0, 0, 0, 0);
         bad = KernelVerifier.verify(List.of(new ModelPlan.Entry("e", ks, ks.size(), clash, nodes)));
         assertTrue(bad.stream().anyMatch(s -> s.contains("share memory while both live")), bad.toString());
     }
