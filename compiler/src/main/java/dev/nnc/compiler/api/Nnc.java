@@ -10,6 +10,8 @@ import dev.nnc.compiler.diag.Diagnostic;
 import dev.nnc.compiler.diag.Diagnostics;
 import dev.nnc.compiler.diag.ErrorCode;
 import dev.nnc.compiler.emit.JavaNames;
+import dev.nnc.compiler.kernel.ModelPlan;
+import dev.nnc.compiler.pipeline.Pipeline;
 import dev.nnc.compiler.ir.IrPrinter;
 import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.compiler.lower.Lowering;
@@ -33,21 +35,53 @@ public final class Nnc {
     /** Parses, resolves and shape-checks; returns every diagnostic found (empty when the program is fine). */
     public static List<Diagnostic> check(SourceFile source) {
         Diagnostics diags = new Diagnostics(source);
-        front(source, diags, CompileOptions.defaults());
+        front(source, diags, CompileOptions.defaults(), Pipeline.Listener.NONE);
         return diags.all();
+    }
+
+    /** The plan of a model: the schedule passes of the pipeline, each reported to {@code listener}. */
+    public static ModelPlan planOf(ModelIr m, CompileOptions options, Pipeline.Listener listener) {
+        boolean training = m.trainable() && options.mode() == CompileOptions.Mode.TRAIN;
+        return new ModelPlan(m, new ModelPlan.Options(options.fuse(), options.plan(), training), listener);
+    }
+
+    /**
+     * {@code nnc inspect --stage passes}: every pass in order with the reason it sits there, then
+     * what each did to each model and entry point (changed or not).
+     */
+    public static InspectResult passes(SourceFile source, CompileOptions options) {
+        StringBuilder sb = new StringBuilder("passes, in order:\n");
+        for (Pipeline.Pass p : Pipeline.PASSES) {
+            sb.append(String.format(java.util.Locale.ROOT, "  %-12s %-8s %s%n", p.name(), p.level().name().toLowerCase(),
+                    p.reason()));
+        }
+        sb.append("run:\n");
+        Pipeline.Listener log = (pass, where, stage, changed) -> sb.append(String.format(java.util.Locale.ROOT,
+                "  %-12s %-32s %s%n", pass.name(), where, changed ? "changed" : "unchanged"));
+        Diagnostics diags = new Diagnostics(source);
+        List<ModelIr> models = front(source, diags, options, log);
+        if (diags.hasErrors()) return new InspectResult("", diags.all());
+        guarded(diags, () -> models.stream().map(m -> planOf(m, options, log)).toList());
+        return new InspectResult(diags.hasErrors() ? "" : sb.toString(), diags.all());
     }
 
     /** Compiles every model of the file to one Java class each. */
     public static CompileResult compile(SourceFile source, CompileOptions options) {
+        return compile(source, options, Pipeline.Listener.NONE);
+    }
+
+    /** Compiles, telling {@code listener} after every pass of the pipeline (tests verify every level there). */
+    public static CompileResult compile(SourceFile source, CompileOptions options, Pipeline.Listener listener) {
         Diagnostics diags = new Diagnostics(source);
-        List<ModelIr> models = front(source, diags, options);
+        List<ModelIr> models = front(source, diags, options, listener);
         List<GeneratedSource> out = new ArrayList<>();
         if (!diags.hasErrors()) {
             List<String> classes = classNames(models);
             for (int i = 0; i < models.size(); i++) {
                 ModelIr m = models.get(i);
                 String cls = classes.get(i);
-                GeneratedSource g = guarded(diags, () -> JavaCodegen.generate(m, source, options, VERSION, cls));
+                GeneratedSource g = guarded(diags, () -> JavaCodegen.generate(planOf(m, options, listener), source,
+                        options, VERSION, cls));
                 if (g != null) out.add(g);
             }
         }
@@ -85,12 +119,16 @@ public final class Nnc {
      */
     public static InspectResult inspect(SourceFile source, Stage stage, CompileOptions options, Format format,
             int batch) {
+        if (stage == Stage.PASSES) {
+            if (format != Format.TEXT) throw new IllegalArgumentException("--stage passes is text only");
+            return passes(source, options);
+        }
         Diagnostics diags = new Diagnostics(source);
         if (stage == Stage.AST) {
             Ast.Program p = guarded(diags, () -> Parser.parse(diags));
             return new InspectResult(p == null ? "" : AstPrinter.print(p), diags.all());
         }
-        List<ModelIr> models = front(source, diags, options);
+        List<ModelIr> models = front(source, diags, options, Pipeline.Listener.NONE);
         if (diags.hasErrors()) return new InspectResult("", diags.all());
         if (format != Format.TEXT && stage != Stage.FUSED && stage != Stage.MEMORY) {
             throw new IllegalArgumentException("--format " + format.name().toLowerCase()
@@ -115,7 +153,8 @@ public final class Nnc {
                 StringBuilder sb = new StringBuilder();
                 for (int i = 0; i < models.size(); i++) {
                     if (i > 0) sb.append('\n');
-                    sb.append(JavaCodegen.generate(models.get(i), source, options, VERSION, classes.get(i)).code());
+                    sb.append(JavaCodegen.generate(JavaCodegen.planOf(models.get(i), options), source, options, VERSION,
+                            classes.get(i)).code());
                 }
                 yield sb.toString();
             }
@@ -130,7 +169,7 @@ public final class Nnc {
      */
     public static List<ModelIr> lower(SourceFile source, CompileOptions options) {
         Diagnostics diags = new Diagnostics(source);
-        List<ModelIr> models = front(source, diags, options);
+        List<ModelIr> models = front(source, diags, options, Pipeline.Listener.NONE);
         if (diags.hasErrors()) {
             throw new IllegalArgumentException(diags.all().stream().map(Diagnostic::format)
                     .collect(Collectors.joining("\n")));
@@ -139,16 +178,31 @@ public final class Nnc {
     }
 
     /** Parse, lower, differentiate (in training mode). Any internal failure becomes a diagnostic. */
-    private static List<ModelIr> front(SourceFile source, Diagnostics diags, CompileOptions options) {
+    private static List<ModelIr> front(SourceFile source, Diagnostics diags, CompileOptions options,
+            Pipeline.Listener listener) {
         List<ModelIr> models = guarded(diags, () -> {
             Ast.Program p = Parser.parse(diags);
             if (p == null) return List.of();
             List<ModelIr> ms = Lowering.lower(p, diags);
-            if (options.simplify()) ms = ms.stream().map(Simplify::run).toList();
-            if (options.mode() == CompileOptions.Mode.TRAIN) {
-                for (ModelIr m : ms) Autodiff.differentiate(m, diags);
+            if (diags.hasErrors()) return ms;
+            for (ModelIr m : ms) listener.after(Pipeline.LOWER, m.name(), m, true);
+            if (options.simplify()) {
+                ms = ms.stream().map(m -> {
+                    ModelIr s = Simplify.run(m);
+                    listener.after(Pipeline.SIMPLIFY, m.name(), s, s != m);
+                    return s;
+                }).toList();
             }
-            for (ModelIr m : ms) checkActivationSize(m, diags);
+            if (options.mode() == CompileOptions.Mode.TRAIN) {
+                for (ModelIr m : ms) {
+                    Autodiff.differentiate(m, diags);
+                    listener.after(Pipeline.AUTODIFF, m.name(), m, !m.grads().isEmpty());
+                }
+            }
+            for (ModelIr m : ms) {
+                checkActivationSize(m, diags);
+                listener.after(Pipeline.CHECK_SIZES, m.name(), m, false);
+            }
             return ms;
         });
         return models == null ? List.of() : models;

@@ -13,5 +13,7 @@ public enum Stage {
     /** The fused kernels of the training step (or of predict in inference mode), with costs. */
     FUSED,
     /** The memory plan: buffers, offsets, live intervals, arena against naive sum and peak. */
-    MEMORY
+    MEMORY,
+    /** The pipeline: every pass in order with its reason, and what each changed in each model and entry point. */
+    PASSES
 }

@@ -25,6 +25,7 @@ import dev.nnc.compiler.ir.Shape;
 import dev.nnc.compiler.kernel.Kernel;
 import dev.nnc.compiler.kernel.ModelPlan;
 import dev.nnc.compiler.kernel.PlanMemory;
+import dev.nnc.compiler.kernel.Placement;
 import dev.nnc.templates.Templates;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,8 +107,8 @@ public final class JavaCodegen {
     private long fixedSize;
     private int paramCount;
 
-    private JavaCodegen(ModelIr m, SourceFile source, CompileOptions options, String version, String className) {
-        this.m = m;
+    private JavaCodegen(ModelPlan plan, SourceFile source, CompileOptions options, String version, String className) {
+        this.m = plan.model();
         this.className = className;
         this.source = source;
         this.options = options;
@@ -115,18 +116,23 @@ public final class JavaCodegen {
         this.f64 = options.dtype() == CompileOptions.Precision.F64;
         this.t = f64 ? TypeName.DOUBLE : TypeName.FLOAT;
         this.arrayType = ArrayTypeName.of(t);
-        this.trainable = m.trainable() && options.mode() == CompileOptions.Mode.TRAIN;
-        this.plan = new ModelPlan(m, new ModelPlan.Options(options.fuse(), options.plan(), trainable));
+        this.trainable = plan.options().training();
+        this.plan = plan;
     }
 
-    public static GeneratedSource generate(ModelIr m, SourceFile source, CompileOptions options, String version) {
-        return generate(m, source, options, version, JavaNames.className(m.name()));
+    /** The plan code generation reads for a model: every schedule pass of the pipeline, in order. */
+    public static ModelPlan planOf(ModelIr m, CompileOptions options) {
+        boolean training = m.trainable() && options.mode() == CompileOptions.Mode.TRAIN;
+        return new ModelPlan(m, new ModelPlan.Options(options.fuse(), options.plan(), training));
     }
 
-    /** Generates the class under {@code className} (a valid, unreserved name: see {@link JavaNames#className}). */
-    public static GeneratedSource generate(ModelIr m, SourceFile source, CompileOptions options, String version,
+    /**
+     * Generates the class of a planned model under {@code className} (a valid, unreserved name:
+     * see {@link JavaNames#className}); reads the plan, decides nothing about it.
+     */
+    public static GeneratedSource generate(ModelPlan plan, SourceFile source, CompileOptions options, String version,
             String className) {
-        return new JavaCodegen(m, source, options, version, className).run();
+        return new JavaCodegen(plan, source, options, version, className).run();
     }
 
     private GeneratedSource run() {
@@ -808,7 +814,8 @@ public final class JavaCodegen {
             args.add("arena");
             args.add((arenaBase + e.memory().workOffset(k)) + " * maxBatch");
         }
-        return CodeBlock.of(k.tileEpilogue() || parallelLoop(k) ? "$L.compute($L)" : "$L($L)", method,
+        boolean pooled = k.placement() == Placement.TILES || k.placement() == Placement.CHUNKS;
+        return CodeBlock.of(pooled ? "$L.compute($L)" : "$L($L)", method,
                 String.join(", ", args));
     }
 
@@ -884,8 +891,18 @@ public final class JavaCodegen {
 
     /** Emits the kernel's method (once per distinct body) and returns its name. */
     private String kernelMethod(Kernel k, KernelSig sig) {
-        if (k.tileEpilogue()) return tileKernel(k, sig);
-        if (parallelLoop(k)) return loopKernel(k, sig);
+        switch (k.placement()) {
+            case TILES -> {
+                return tileKernel(k, sig);
+            }
+            case CHUNKS -> {
+                return loopKernel(k, sig);
+            }
+            case CALLER -> {
+                // a static method, below
+            }
+            case LOOP -> throw new IllegalStateException("a recurrence is emitted inline (emitLoop)");
+        }
         MethodSpec.Builder b = MethodSpec.methodBuilder("KERNEL").addModifiers(Modifier.PRIVATE, Modifier.STATIC);
         addParameters(b, sig);
         b.addCode(withTypes(body(k, sig)));
@@ -1021,16 +1038,6 @@ public final class JavaCodegen {
 
     /** Elements a parallel piece of a loop gets at least (smaller loops run on the calling thread). */
     private static final long PARALLEL_ELEMENTS = 1 << 14;
-
-    /**
-     * A loop over batch rows (a kernel of its own, or the loop after a product whose epilogue cannot
-     * run per tile) runs on the pool in chunks of {@value #CHUNK_ROWS} rows.
-     */
-    static boolean parallelLoop(Kernel k) {
-        if (k.rowwise() != null || k.rowTail() != null || k.tileEpilogue()) return false;
-        if (k.members().isEmpty() && k.reductions().isEmpty()) return false;
-        return k.space().rank() >= 1 && k.space().dim(0) == Shape.BATCH;
-    }
 
     /**
      * Sums that run down the rows (their output has no batch dimension) go to per-chunk partials:
@@ -1681,7 +1688,7 @@ public final class JavaCodegen {
     /** Generates the class and returns the generator, for inspection of its plan and names. */
     public static JavaCodegen generateForInspection(ModelIr m, SourceFile source, CompileOptions options,
             String version) {
-        JavaCodegen g = new JavaCodegen(m, source, options, version, JavaNames.className(m.name()));
+        JavaCodegen g = new JavaCodegen(planOf(m, options), source, options, version, JavaNames.className(m.name()));
         g.run();
         return g;
     }

@@ -185,7 +185,7 @@ public final class PlanReport {
      * a product alone still runs on the pool).
      */
     private static String runsOn(Kernel k) {
-        return k.tileEpilogue() ? "tiles" : JavaCodegen.parallelLoop(k) ? "chunks" : "caller";
+        return k.placement().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The kernel's outputs; a product that only its tile epilogue reads is marked "in cache". */

@@ -32,6 +32,7 @@ public final class Kernel {
     private Node recurrence;
     private LoopPlan loopPlan;
     private final List<Node> parts = new ArrayList<>();
+    private Placement placement;
     private final Shape space;
     private Node rowTail;
     boolean productEscapes;
@@ -68,6 +69,45 @@ public final class Kernel {
         k.loopPlan = new LoopPlan(n, fuse);
         k.sealed = true;
         return k;
+    }
+
+    /**
+     * What kind of kernel this is; code generation and reports switch over it, so a new kind is
+     * a compile error wherever it is not handled.
+     */
+    public sealed interface Kind permits LoopNest, Product, Whole, Recurrence {
+    }
+
+    /** A loop nest over {@link #space()}: elementwise members in registers, reductions accumulated. */
+    public record LoopNest() implements Kind {
+    }
+
+    /** A product (matmul, or a convolution or one of its gradients), its epilogue after it. */
+    public record Product(Node product) implements Kind {
+    }
+
+    /** One op kept whole, from a loop skeleton: row-wise (softmax, losses) or a window (pools). */
+    public record Whole(Node op) implements Kind {
+    }
+
+    /** A recurrence: one loop over t around its body's kernels. */
+    public record Recurrence(Node loop, LoopPlan plan) implements Kind {
+    }
+
+    public Kind kind() {
+        if (recurrence != null) return new Recurrence(recurrence, loopPlan);
+        if (rowwise != null) return new Whole(rowwise);
+        if (gemm != null) return new Product(gemm);
+        return new LoopNest();
+    }
+
+    /** Where the kernel runs ({@link PlaceKernels}); null before that pass. */
+    public Placement placement() {
+        return placement;
+    }
+
+    void place(Placement p) {
+        placement = p;
     }
 
     /** The LOOP or LOOP_GRAD this kernel runs; null for other kernels. */

@@ -22,9 +22,22 @@ public final class KernelVerifier {
     public static List<String> verify(List<ModelPlan.Entry> entries) {
         List<String> bad = new ArrayList<>();
         for (ModelPlan.Entry e : entries) {
+            bad.addAll(verifySchedule(e.name(), e.kernels()));
+            overlaps(e, bad);
+        }
+        return bad;
+    }
+
+    /** The schedule's invariants alone (order, loop spaces), for the passes before memory planning. */
+    public static List<String> verifySchedule(String name, List<Kernel> kernels) {
+        List<String> bad = new ArrayList<>();
+        record E(String name) {
+        }
+        E e = new E(name);
+        {
             Set<Node> written = new HashSet<>();
-            for (int i = 0; i < e.kernels().size(); i++) {
-                Kernel k = e.kernels().get(i);
+            for (int i = 0; i < kernels.size(); i++) {
+                Kernel k = kernels.get(i);
                 for (Node in : k.inputs()) {
                     Node src = FuseKernels.source(in);
                     boolean value = src.op() == Op.INPUT || src.op() == Op.PARAM || src.op() == Op.CONST
@@ -43,7 +56,6 @@ public final class KernelVerifier {
                 }
                 written.addAll(k.outputs());
             }
-            overlaps(e, bad);
         }
         return bad;
     }

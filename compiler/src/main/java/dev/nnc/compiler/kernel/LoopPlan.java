@@ -38,6 +38,7 @@ public final class LoopPlan {
         List<Node> nodes = ModelPlan.needed(roots);
         List<Kernel> kernels = FuseKernels.run(nodes, roots, fuse);
         kernels = OrderKernels.run(kernels, roots);
+        PlaceKernels.run(kernels);
         PlanMemory.Result mem = PlanMemory.run(kernels, Set.of(), new LinkedHashSet<>(roots), true);
         this.entry = new ModelPlan.Entry("loop body", kernels, kernels.size(), mem, nodes);
         long batched = 0;

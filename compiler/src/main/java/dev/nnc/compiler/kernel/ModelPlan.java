@@ -3,6 +3,7 @@ package dev.nnc.compiler.kernel;
 import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.compiler.ir.Node;
 import dev.nnc.compiler.ir.Op;
+import dev.nnc.compiler.pipeline.Pipeline;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -43,9 +44,17 @@ public final class ModelPlan {
     private final Entry loss;
     private final Entry train;
 
+    private final Pipeline.Listener listener;
+
     public ModelPlan(ModelIr model, Options options) {
+        this(model, options, Pipeline.Listener.NONE);
+    }
+
+    /** The plan, telling {@code listener} after every schedule pass of every entry point. */
+    public ModelPlan(ModelIr model, Options options, Pipeline.Listener listener) {
         this.model = model;
         this.options = options;
+        this.listener = listener;
         List<Node> outs = model.outputs().stream().map(ModelIr.Output::node).toList();
         predict = entry("predict", outs);
         List<Node> lossRoots = new ArrayList<>(outs);
@@ -90,11 +99,22 @@ public final class ModelPlan {
     }
 
     private Entry entry(String name, List<Node> roots) {
+        String where = model.name() + " " + name;
         List<Node> nodes = needed(roots);
         List<Kernel> kernels = FuseKernels.run(nodes, roots, options.fuse());
-        if (options.plan()) kernels = OrderKernels.run(kernels, roots);
+        listener.after(Pipeline.FUSE, where, kernels, options.fuse());
+        if (options.plan()) kernels = order(where, kernels, roots);
+        listener.after(Pipeline.PLACE, where, kernels, PlaceKernels.run(kernels));
         PlanMemory.Result mem = PlanMemory.run(kernels, Set.of(), new HashSet<>(roots), options.plan());
-        return new Entry(name, kernels, kernels.size(), mem, nodes);
+        Entry e = new Entry(name, kernels, kernels.size(), mem, nodes);
+        listener.after(Pipeline.PLAN_MEMORY, where, e, options.plan());
+        return e;
+    }
+
+    private List<Kernel> order(String where, List<Kernel> kernels, java.util.Collection<Node> roots) {
+        List<Kernel> ordered = OrderKernels.run(kernels, roots);
+        listener.after(Pipeline.ORDER, where, ordered, !ordered.equals(kernels));
+        return ordered;
     }
 
     private Entry trainEntry() {
@@ -114,15 +134,21 @@ public final class ModelPlan {
         for (Node g : model.grads().values()) {
             if (!g.backward()) keep.add(g);
         }
+        String where = model.name() + " train";
         List<Kernel> forward = FuseKernels.run(fwd, keep, options.fuse());
         List<Kernel> backward = FuseKernels.run(bwd, roots, options.fuse());
-        if (options.plan()) {
-            forward = OrderKernels.run(forward, keep);
-            backward = OrderKernels.run(backward, roots);
+        listener.after(Pipeline.FUSE, where, concat(forward, backward), options.fuse());
+        if (options.plan()) { // the forward pass and the backward pass are ordered each on its own
+            List<Kernel> f = OrderKernels.run(forward, keep);
+            List<Kernel> b = OrderKernels.run(backward, roots);
+            listener.after(Pipeline.ORDER, where, concat(f, b), !f.equals(forward) || !b.equals(backward));
+            forward = f;
+            backward = b;
         }
         List<Kernel> kernels = new ArrayList<>(forward);
         int backwardStart = kernels.size();
         kernels.addAll(backward);
+        listener.after(Pipeline.PLACE, where, kernels, PlaceKernels.run(kernels));
         for (Node g : model.grads().values()) {
             if (g.backward() && producedBy(kernels, g) && g.op() != Op.DROPOUT_MASK && !claimedTwice(g)) {
                 claimedGrads.add(g);
@@ -130,7 +156,15 @@ public final class ModelPlan {
         }
         Set<Node> rootSet = new HashSet<>(roots);
         PlanMemory.Result mem = PlanMemory.run(kernels, claimedGrads, rootSet, options.plan());
-        return new Entry("train", kernels, backwardStart, mem, all);
+        Entry e = new Entry("train", kernels, backwardStart, mem, all);
+        listener.after(Pipeline.PLAN_MEMORY, where, e, options.plan());
+        return e;
+    }
+
+    private static List<Kernel> concat(List<Kernel> a, List<Kernel> b) {
+        List<Kernel> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private boolean claimedTwice(Node g) {

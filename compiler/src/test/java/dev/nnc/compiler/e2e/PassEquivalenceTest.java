@@ -79,16 +79,30 @@ class PassEquivalenceTest {
         }
     }
 
-    /** The graph and kernel verifiers find nothing, after every pass of this configuration. */
+    /**
+     * The graph and kernel verifiers find nothing after every pass of the pipeline in this
+     * configuration (the graph verifier after graph passes, the schedule verifier after fuse, order
+     * and place, the whole kernel verifier, memory included, after plan-memory).
+     */
     static void verifyEveryLevel(String name, String program, CompileOptions o) {
-        for (var m : dev.nnc.compiler.api.Nnc.lower(new dev.nnc.compiler.api.SourceFile(name, program), o)) {
-            List<String> graph = dev.nnc.compiler.ir.GraphVerifier.verify(m);
-            assertTrue(graph.isEmpty(), name + " " + o + ": " + graph);
-            var plan = new dev.nnc.compiler.kernel.ModelPlan(m,
-                    new dev.nnc.compiler.kernel.ModelPlan.Options(o.fuse(), o.plan(), true));
-            List<String> kernels = dev.nnc.compiler.kernel.KernelVerifier.verify(plan);
-            assertTrue(kernels.isEmpty(), name + " " + o + ": " + kernels);
-        }
+        List<String> bad = new ArrayList<>();
+        int[] checked = new int[1];
+        dev.nnc.compiler.pipeline.Pipeline.Listener verify = (pass, where, stage, changed) -> {
+            checked[0]++;
+            switch (stage) {
+                case dev.nnc.compiler.ir.ModelIr m -> bad.addAll(dev.nnc.compiler.ir.GraphVerifier.verify(m));
+                case dev.nnc.compiler.kernel.ModelPlan.Entry e ->
+                        bad.addAll(dev.nnc.compiler.kernel.KernelVerifier.verify(List.of(e)));
+                case List<?> kernels -> bad.addAll(dev.nnc.compiler.kernel.KernelVerifier.verifySchedule(where,
+                        kernels.stream().map(k -> (dev.nnc.compiler.kernel.Kernel) k).toList()));
+                default -> bad.add(pass.name() + ": unexpected stage " + stage);
+            }
+            if (!bad.isEmpty()) bad.add("  after " + pass.name() + " on " + where);
+        };
+        var r = dev.nnc.compiler.api.Nnc.compile(new dev.nnc.compiler.api.SourceFile(name, program), o, verify);
+        assertTrue(r.ok(), r.formatDiagnostics());
+        assertTrue(checked[0] >= 8, name + ": only " + checked[0] + " pass reports");
+        assertTrue(bad.isEmpty(), name + " " + o + ": " + bad);
     }
 
     /** Loss, training loss, outputs, gradients and parameters after one step, as one vector. */

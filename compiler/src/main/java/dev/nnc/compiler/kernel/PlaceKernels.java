@@ -1,0 +1,46 @@
+package dev.nnc.compiler.kernel;
+
+import dev.nnc.compiler.ir.Shape;
+import java.util.List;
+
+/**
+ * Pass PlaceKernels: kernel schedule → where each kernel runs ({@link Placement}).
+ * Before: kernels with no placement. After: a product with an elementwise epilogue or sums down its
+ * columns runs its epilogue per tile ({@code TILES}); any other loop over batch rows runs in chunks
+ * of rows on the pool ({@code CHUNKS}); a recurrence is a {@code LOOP}; the rest runs on the caller.
+ * It sits after fusion (it reads what each kernel fused) and before memory planning and code
+ * generation, which both follow it.
+ */
+public final class PlaceKernels {
+    private PlaceKernels() {
+    }
+
+    /** Places every kernel; returns true when any placement changed. */
+    public static boolean run(List<Kernel> kernels) {
+        boolean changed = false;
+        for (Kernel k : kernels) {
+            Placement p = placementOf(k);
+            if (k.placement() != p) {
+                k.place(p);
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    static Placement placementOf(Kernel k) {
+        return switch (k.kind()) {
+            case Kernel.Recurrence r -> Placement.LOOP;
+            case Kernel.Whole w -> Placement.CALLER;
+            case Kernel.Product p -> k.tileEpilogue() ? Placement.TILES : rowLoop(k) ? Placement.CHUNKS : Placement.CALLER;
+            case Kernel.LoopNest l -> rowLoop(k) ? Placement.CHUNKS : Placement.CALLER;
+        };
+    }
+
+    /** A loop over batch rows (the kernel's own, or the one after a product whose epilogue cannot run per tile). */
+    private static boolean rowLoop(Kernel k) {
+        if (k.rowTail() != null) return false;
+        if (k.members().isEmpty() && k.reductions().isEmpty()) return false;
+        return k.space().rank() >= 1 && k.space().dim(0) == Shape.BATCH;
+    }
+}
