@@ -844,8 +844,15 @@ public final class JavaCodegen {
             // row-wise templates name their operands; keep the op's input order
             ins = new ArrayList<>(k.rowwise().inputs());
         } else {
-            for (Node in : ins) inNames.add(paramName(in));
-            for (Node out : outs) outNames.add(paramName(out));
+            // parameters named by role, so that kernels of the same structure are one method
+            Node product = k.gemm();
+            int in = 0;
+            for (Node x : ins) {
+                inNames.add(product != null && x == product.input(0) ? "a"
+                        : product != null && x == product.input(1) ? "b" : "in" + in++);
+            }
+            int out = 0;
+            for (Node y : outs) outNames.add(y == product ? "c" : "out" + out++);
         }
         String batchParam = null;
         String batchArg = null;
@@ -860,11 +867,6 @@ public final class JavaCodegen {
                 || x.inputs().stream().anyMatch(i -> i.op() == Op.DROPOUT_MASK && !k.inputs().contains(i)));
         String conv = k.gemm() != null && k.gemm().op() != Op.MATMUL ? convInstance(k.gemm()) : null;
         return new KernelSig(batchParam, batchArg, masks, ins, inNames, outs, outNames, conv, k.workPerRow() > 0);
-    }
-
-    /** Array parameter name for a tensor: its Java name, with "Off" for its offset. */
-    private String paramName(Node n) {
-        return name(n);
     }
 
     private static boolean usesBatch(Kernel k) {
@@ -1152,10 +1154,16 @@ public final class JavaCodegen {
         for (int line : k.lines()) {
             d.add("<br>$L:$L: $L\n", JavaText.javadoc(fileName()), line, JavaText.javadocCode(source.line(line).strip()));
         }
-        d.add("<br>Reads: $L; writes: $L.\n",
-                sig.inputs().isEmpty() ? "nothing" : sig.inputs().stream().map(this::describeShort)
-                        .collect(java.util.stream.Collectors.joining(", ")),
-                sig.outputs().stream().map(this::describeShort).collect(java.util.stream.Collectors.joining(", ")));
+        List<String> reads = new ArrayList<>();
+        for (int i = 0; i < sig.inputs().size(); i++) {
+            reads.add(sig.inputNames().get(i) + " = " + describeShort(sig.inputs().get(i)));
+        }
+        List<String> writes = new ArrayList<>();
+        for (int i = 0; i < sig.outputs().size(); i++) {
+            writes.add(sig.outputNames().get(i) + " = " + describeShort(sig.outputs().get(i)));
+        }
+        d.add("<br>Reads: $L; writes: $L (the tensors of its first call; kernels of the same structure are one "
+                + "method).\n", reads.isEmpty() ? "nothing" : String.join(", ", reads), String.join(", ", writes));
         return d.build();
     }
 
@@ -1235,7 +1243,7 @@ public final class JavaCodegen {
         boolean ta = g.attrs(Attrs.Matmul.class).transA();
         String outName = sig.outputNames().get(sig.outputs().indexOf(g));
         return String.format("Gemm.matmul(%s, %sOff, %s, %s, %sOff, %s, %s, %sOff, %s, %s, %s, false%s);%n",
-                paramName(a), paramName(a), ta, paramName(c), paramName(c), g.attrs(Attrs.Matmul.class).transB(), outName, outName,
+                role(sig, a), role(sig, a), ta, role(sig, c), role(sig, c), g.attrs(Attrs.Matmul.class).transB(), outName, outName,
                 dim(g.shape().dim(0)), dim(g.shape().dim(1)), dim(ta ? a.shape().dim(0) : a.shape().dim(1)),
                 epilogueArgs == null ? "" : ", " + epilogueArgs);
     }
@@ -1252,11 +1260,18 @@ public final class JavaCodegen {
             case CONV2D_WEIGHT_GRAD -> "weightGrad";
             default -> throw new IllegalStateException("not a convolution: " + g.op());
         };
-        String a = paramName(g.input(0));
-        String b = paramName(g.input(1));
+        String a = role(sig, g.input(0));
+        String b = role(sig, g.input(1));
         String out = sig.outputNames().get(sig.outputs().indexOf(g));
         return String.format("conv.%s(n, %s, %sOff, %s, %sOff, %s, %sOff, work, workOff);%n", method, a, a, b, b, out,
                 out);
+    }
+
+    /** The parameter name of one of the kernel's inputs. */
+    private static String role(KernelSig sig, Node in) {
+        int i = sig.inputs().indexOf(in);
+        if (i < 0) throw new IllegalStateException(in + " is not an input of the kernel");
+        return sig.inputNames().get(i);
     }
 
     /** The geometry of a convolution node: input, weight and output shapes and the attributes. */
@@ -1371,12 +1386,12 @@ public final class JavaCodegen {
         for (int i = 0; i < loaded.size(); i++) {
             Node in = loaded.get(i);
             String arr = loadedNames.get(i);
-            String local = "v" + in.id();
+            String local = "v" + value.size(); // numbered in order, so equal structures give equal text
             body.add(typeName() + " " + local + " = " + arr + "[" + loops.index(i + 1, arr + "Off") + "];");
             value.put(in, local);
         }
         for (Node mbr : k.members()) {
-            String local = "v" + mbr.id();
+            String local = "v" + value.size();
             body.add(typeName() + " " + local + " = " + expression(mbr, value, loops) + ";");
             value.put(mbr, local);
         }
