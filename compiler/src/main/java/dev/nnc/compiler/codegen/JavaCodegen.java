@@ -391,6 +391,8 @@ public final class JavaCodegen {
         Map<String, String> v = new HashMap<>();
         v.put("T", typeName());
         v.put("cast", cast());
+        v.put("Rng", type(RNG));
+        v.put("Arrays", type(ARRAYS));
         return v;
     }
 
@@ -1171,23 +1173,35 @@ public final class JavaCodegen {
         return name(n) + " " + n.shape();
     }
 
-    private static final java.util.regex.Pattern RUNTIME_REF = java.util.regex.Pattern.compile("\\b(Rng|Gemm|Arrays)\\.");
-    private static final Map<String, ClassName> REFERENCED = Map.of("Rng", RNG, "Gemm", GEMM,
-            "Arrays", ClassName.get("java.util", "Arrays"));
+    /**
+     * Marks a class reference in kernel text ({@link #type}); never in generated code, since every
+     * character of .nn text that reaches it is printable ASCII (JavaText) and the templates are ours.
+     */
+    private static final char TYPE_MARK = '\u0001';
 
-    /** Kernel text → code, with the classes it names ({@code Gemm.}, {@code Rng.}, {@code Arrays.}) imported. */
+    /** A class reference inside kernel text or a template variable: {@link #withTypes} makes it a {@code $T}. */
+    private static String type(ClassName c) {
+        return TYPE_MARK + c.reflectionName() + TYPE_MARK;
+    }
+
+    private static final ClassName ARRAYS = ClassName.get("java.util", "Arrays");
+
+    /**
+     * Kernel text → code: the class references it holds ({@link #type}; the templates write them
+     * as {@code ${Rng}}, {@code ${Arrays}}) become {@code $T} arguments, so JavaPoet imports them.
+     */
     private static CodeBlock withTypes(String text) {
-        java.util.regex.Matcher mt = RUNTIME_REF.matcher(text);
-        List<Object> args = new ArrayList<>();
-        StringBuilder sb = new StringBuilder();
-        int last = 0;
-        while (mt.find()) {
-            sb.append(text, last, mt.start()).append("$T.");
-            args.add(REFERENCED.get(mt.group(1)));
-            last = mt.end();
+        CodeBlock.Builder b = CodeBlock.builder();
+        String[] parts = text.split(String.valueOf(TYPE_MARK), -1);
+        if (parts.length % 2 == 0) throw new IllegalStateException("unbalanced class reference in kernel text");
+        for (int i = 0; i < parts.length; i++) {
+            if (i % 2 == 0) {
+                if (!parts[i].isEmpty()) b.add("$L", parts[i]);
+            } else {
+                b.add("$T", ClassName.bestGuess(parts[i]));
+            }
         }
-        sb.append(text.substring(last));
-        return CodeBlock.of(sb.toString(), args.toArray());
+        return b.build();
     }
 
     private String body(Kernel k, KernelSig sig) {
@@ -1242,7 +1256,7 @@ public final class JavaCodegen {
         Node c = g.input(1);
         boolean ta = g.attrs(Attrs.Matmul.class).transA();
         String outName = sig.outputNames().get(sig.outputs().indexOf(g));
-        return String.format("Gemm.matmul(%s, %sOff, %s, %s, %sOff, %s, %s, %sOff, %s, %s, %s, false%s);%n",
+        return String.format(type(GEMM) + ".matmul(%s, %sOff, %s, %s, %sOff, %s, %s, %sOff, %s, %s, %s, false%s);%n",
                 role(sig, a), role(sig, a), ta, role(sig, c), role(sig, c), g.attrs(Attrs.Matmul.class).transB(), outName, outName,
                 dim(g.shape().dim(0)), dim(g.shape().dim(1)), dim(ta ? a.shape().dim(0) : a.shape().dim(1)),
                 epilogueArgs == null ? "" : ", " + epilogueArgs);
@@ -1333,7 +1347,7 @@ public final class JavaCodegen {
         StringBuilder pre = new StringBuilder();
         for (Node r : k.reductions()) {
             String nm = sig.outputNames().get(sig.outputs().indexOf(r));
-            pre.append("Arrays.fill(").append(nm).append(", ").append(nm).append("Off, ").append(nm)
+            pre.append(type(ARRAYS)).append(".fill(").append(nm).append(", ").append(nm).append("Off, ").append(nm)
                     .append("Off + ").append(r.shape().sizeExpr("n")).append(", 0);\n");
         }
         return pre.toString();
@@ -1510,7 +1524,7 @@ public final class JavaCodegen {
         }
         StringBuilder sb = new StringBuilder();
         for (Node mask : used) {
-            sb.append("long ").append(maskKey(mask)).append(" = Rng.streamKey(seed, step * ").append(masks.size())
+            sb.append("long ").append(maskKey(mask)).append(" = ").append(type(RNG)).append(".streamKey(seed, step * ").append(masks.size())
                     .append(" + ").append(masks.indexOf(mask)).append(");\n");
         }
         return sb.toString();
@@ -1566,13 +1580,13 @@ public final class JavaCodegen {
         b.addStatement("int count = PARAM_COUNT");
         if (template.equals("adam")) {
             b.addStatement("long t = steps + 1");
-            b.addCode("$L", templates.skeleton("adam_bias_correction", vars));
+            b.addCode(withTypes(templates.skeleton("adam_bias_correction", vars)));
         }
         if (!l2) {
             vars.put("from", "lo");
             vars.put("to", "hi");
             vars.put("g", "grads[i]");
-            b.addCode("$L", templates.skeleton(template, vars));
+            b.addCode(withTypes(templates.skeleton(template, vars)));
             return b.build();
         }
         vars.put("from", "Math.max(lo, s == 0 ? 0 : L2_END[s - 1])");
@@ -1580,7 +1594,7 @@ public final class JavaCodegen {
         vars.put("g", "(grads[i] + l2 * params[i])");
         b.beginControlFlow("for (int s = 0; s < L2_END.length; s++)");
         b.addStatement("$T l2 = L2[s]", t);
-        b.addCode("$L", templates.skeleton(template, vars));
+        b.addCode(withTypes(templates.skeleton(template, vars)));
         b.endControlFlow();
         return b.build();
     }
@@ -1624,7 +1638,7 @@ public final class JavaCodegen {
         one.addStatement("int count = PARAM_COUNT");
         if (UpdateSteps.templateOf(opt).equals("adam")) {
             one.addStatement("long t = steps + 1");
-            one.addCode("$L", templates.skeleton("adam_bias_correction", optimizerVars()));
+            one.addCode(withTypes(templates.skeleton("adam_bias_correction", optimizerVars())));
         }
         one.addStatement("$T gg = l2 != 0 ? scratch : grads", arrayType);
         one.addStatement("int ggOff = l2 != 0 ? $L * LARGEST_PARAM : from", steps.ggSlot());
