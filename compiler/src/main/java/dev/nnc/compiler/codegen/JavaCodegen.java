@@ -86,6 +86,8 @@ public final class JavaCodegen {
     private final Map<ModelPlan.Entry, long[]> entryBases = new HashMap<>();
     /** Buffers of loop bodies' placeholders: the step's slices, carried values, invariants where they live. */
     private final Map<Node, Loc> bodyLocs = new HashMap<>();
+    /** The kernel parameters the last {@link #loopBody} reads (arrays with their offsets, n, seed, step). */
+    private final Set<String> bodyUses = new HashSet<>();
     /** The model's runtime Conv instances, by geometry. */
     private final Map<String, String> convByGeometry = new HashMap<>();
     private final Map<Kernel, String> methodOf = new HashMap<>();
@@ -965,7 +967,7 @@ public final class JavaCodegen {
                 .addParameter(TypeName.INT, "c0").addParameter(TypeName.INT, "c1").addCode(withTypes(loops));
         MethodSpec.Builder run = MethodSpec.methodBuilder("compute")
                 .addJavadoc("Keeps what the epilogue reads, then runs the product; {@link #block} follows per tile.\n");
-        List<FieldSpec> fields = keepOperands(run, sig, loops);
+        List<FieldSpec> fields = keepOperands(run, sig, Set.copyOf(bodyUses));
         run.addCode(withTypes(reductionFills(k, sig)));
         run.addCode(withTypes(gemmCall(k, sig, "this, " + !k.reductions().isEmpty())));
         String key = "tile " + run.build() + block.build();
@@ -988,11 +990,15 @@ public final class JavaCodegen {
      * Fields for the kernel parameters that {@code body} reads, assigned at the start of {@code entry}
      * (which takes all the parameters): a pool kernel's worker-side method reads its operands there.
      */
-    private List<FieldSpec> keepOperands(MethodSpec.Builder entry, KernelSig sig, String body) {
+    private List<FieldSpec> keepOperands(MethodSpec.Builder entry, KernelSig sig, Set<String> uses) {
         addParameters(entry, sig);
         List<FieldSpec> fields = new ArrayList<>();
         for (ParameterSpec p : parameters(sig)) {
-            if (!java.util.regex.Pattern.compile("\\b" + p.name() + "\\b").matcher(body).find()) continue;
+            String array = p.name().endsWith("Off") ? p.name().substring(0, p.name().length() - 3) : p.name();
+            if (!uses.contains(p.name()) && !(uses.contains(array) && sig.inputNames().contains(array)
+                    || uses.contains(array) && sig.outputNames().contains(array))) {
+                continue;
+            }
             fields.add(FieldSpec.builder(p.type(), p.name(), Modifier.PRIVATE).build());
             entry.addStatement("this.$L = $L", p.name(), p.name());
         }
@@ -1083,7 +1089,7 @@ public final class JavaCodegen {
                 .addCode(withTypes(loops));
         MethodSpec.Builder compute = MethodSpec.methodBuilder("compute")
                 .addJavadoc("Keeps the operands, then runs the chunks of rows on the pool ({@link #run}).\n");
-        List<FieldSpec> fields = keepOperands(compute, sig, loops);
+        List<FieldSpec> fields = keepOperands(compute, sig, Set.copyOf(bodyUses));
         compute.addCode(withTypes(reductionFills(k, sig)));
         if (k.gemm() != null) compute.addCode(withTypes(gemmCall(k, sig, null)));
         compute.addStatement("int chunks = (n + $L) / $L", CHUNK_ROWS - 1, CHUNK_ROWS);
@@ -1363,6 +1369,7 @@ public final class JavaCodegen {
      * accumulate reductions.
      */
     private String loopBody(Kernel k, KernelSig sig, LoopMode mode) {
+        bodyUses.clear();
         boolean tile = mode != LoopMode.WHOLE;
         Map<Node, int[]> partial = mode == LoopMode.CHUNKS ? partialLayout(k) : Map.of();
         Shape space = k.space();
@@ -1381,11 +1388,13 @@ public final class JavaCodegen {
             }
             loaded.add(in);
             loadedNames.add(sig.inputNames().get(i));
+            bodyUses.add(sig.inputNames().get(i));
             strides.add(broadcastStrides(in.shape(), space));
         }
         if (k.gemm() != null) {
             loaded.add(k.gemm());
             loadedNames.add(sig.outputNames().get(sig.outputs().indexOf(k.gemm())));
+            bodyUses.add(sig.outputNames().get(sig.outputs().indexOf(k.gemm())));
             strides.add(space.strides());
         }
         List<Node> stored = new ArrayList<>();
@@ -1423,8 +1432,10 @@ public final class JavaCodegen {
                             + "] += " + operandValue(out.input(0), value, loops) + ";");
                 }
             } else if (k.reductions().contains(out)) {
+                bodyUses.add(arr);
                 body.add(arr + "[" + idx + "] += " + operandValue(out.input(0), value, loops) + ";");
             } else {
+                bodyUses.add(arr);
                 body.add(arr + "[" + idx + "] = " + value.get(out) + ";");
             }
         }
@@ -1439,6 +1450,11 @@ public final class JavaCodegen {
                 yield r;
             }
         };
+        if (!maskKeys(k).isEmpty()) {
+            bodyUses.add("seed");
+            bodyUses.add("step");
+        }
+        if (mode == LoopMode.CHUNKS || mode == LoopMode.WHOLE && extents(space).contains("n")) bodyUses.add("n");
         if (mode != LoopMode.CHUNKS) return maskKeys(k) + loops.wrap(body, ranges);
         StringBuilder chunk = new StringBuilder(maskKeys(k));
         chunk.append("for (int chunk = lo; chunk < hi; chunk++) {\n");
