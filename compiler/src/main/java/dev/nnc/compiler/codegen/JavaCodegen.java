@@ -911,7 +911,7 @@ public final class JavaCodegen {
         }
         MethodSpec.Builder b = MethodSpec.methodBuilder("KERNEL").addModifiers(Modifier.PRIVATE, Modifier.STATIC);
         addParameters(b, sig);
-        b.addCode(withTypes(body(k, sig)));
+        b.addCode(body(k, sig));
         String key = b.build().toString();
         String existing = existingKernel(k, key);
         if (existing != null) return existing;
@@ -969,7 +969,7 @@ public final class JavaCodegen {
                 .addJavadoc("Keeps what the epilogue reads, then runs the product; {@link #block} follows per tile.\n");
         List<FieldSpec> fields = keepOperands(run, sig, Set.copyOf(bodyUses));
         run.addCode(withTypes(reductionFills(k, sig)));
-        run.addCode(withTypes(gemmCall(k, sig, "this, " + !k.reductions().isEmpty())));
+        run.addCode(gemmCall(k, sig, CodeBlock.of("this, $L", !k.reductions().isEmpty())));
         String key = "tile " + run.build() + block.build();
         String existing = existingKernel(k, key);
         if (existing != null) return existing;
@@ -1091,7 +1091,7 @@ public final class JavaCodegen {
                 .addJavadoc("Keeps the operands, then runs the chunks of rows on the pool ({@link #run}).\n");
         List<FieldSpec> fields = keepOperands(compute, sig, Set.copyOf(bodyUses));
         compute.addCode(withTypes(reductionFills(k, sig)));
-        if (k.gemm() != null) compute.addCode(withTypes(gemmCall(k, sig, null)));
+        if (k.gemm() != null) compute.addCode(gemmCall(k, sig, null));
         compute.addStatement("int chunks = (n + $L) / $L", CHUNK_ROWS - 1, CHUNK_ROWS);
         if (partialSize > 0) compute.addStatement("$T.fill(partials, 0, chunks * $L, 0)", java.util.Arrays.class, partialSize);
         // chunks per parallel piece: at least PARALLEL_ELEMENTS elements, else waking a thread costs more
@@ -1210,14 +1210,15 @@ public final class JavaCodegen {
         return b.build();
     }
 
-    private String body(Kernel k, KernelSig sig) {
+    private CodeBlock body(Kernel k, KernelSig sig) {
         if (k.rowwise() != null) {
             List<String> names = new ArrayList<>(sig.inputNames());
             names.add("out");
-            return rowTemplate(k.rowwise(), names, "rows");
+            return withTypes(rowTemplate(k.rowwise(), names, "rows"));
         }
+        CodeBlock.Builder code = CodeBlock.builder();
+        if (k.gemm() != null) code.add(gemmCall(k, sig, null));
         StringBuilder sb = new StringBuilder();
-        if (k.gemm() != null) sb.append(gemmCall(k, sig, null));
         if (!k.members().isEmpty() || !k.reductions().isEmpty()) {
             sb.append(reductionFills(k, sig)).append(loopBody(k, sig, LoopMode.WHOLE));
         }
@@ -1231,7 +1232,7 @@ public final class JavaCodegen {
             names.add(sig.outputNames().get(sig.outputs().indexOf(tail)));
             sb.append(rowTemplate(tail, names, rowCount(tail)));
         }
-        return sb.toString();
+        return code.add(withTypes(sb.toString())).build();
     }
 
     /**
@@ -1255,17 +1256,19 @@ public final class JavaCodegen {
     }
 
     /** {@code Gemm.matmul(...)} for the kernel's product, with {@code epilogueArgs} appended when given. */
-    private String gemmCall(Kernel k, KernelSig sig, String epilogueArgs) {
+    private CodeBlock gemmCall(Kernel k, KernelSig sig, CodeBlock epilogueArgs) {
         Node g = k.gemm();
         if (g.op() != Op.MATMUL) return convCall(g, sig);
         Node a = g.input(0);
         Node c = g.input(1);
-        boolean ta = g.attrs(Attrs.Matmul.class).transA();
-        String outName = sig.outputNames().get(sig.outputs().indexOf(g));
-        return String.format(type(GEMM) + ".matmul(%s, %sOff, %s, %s, %sOff, %s, %s, %sOff, %s, %s, %s, false%s);%n",
-                role(sig, a), role(sig, a), ta, role(sig, c), role(sig, c), g.attrs(Attrs.Matmul.class).transB(), outName, outName,
-                dim(g.shape().dim(0)), dim(g.shape().dim(1)), dim(ta ? a.shape().dim(0) : a.shape().dim(1)),
-                epilogueArgs == null ? "" : ", " + epilogueArgs);
+        Attrs.Matmul t = g.attrs(Attrs.Matmul.class);
+        String out = sig.outputNames().get(sig.outputs().indexOf(g));
+        return CodeBlock.builder()
+                .add("$T.matmul($N, $NOff, $L, $N, $NOff, $L, $N, $NOff, $L, $L, $L, false", GEMM, role(sig, a),
+                        role(sig, a), t.transA(), role(sig, c), role(sig, c), t.transB(), out, out, dim(g.shape().dim(0)),
+                        dim(g.shape().dim(1)), dim(t.transA() ? a.shape().dim(0) : a.shape().dim(1)))
+                .add(epilogueArgs == null ? CodeBlock.of("") : CodeBlock.of(", $L", epilogueArgs))
+                .add(");\n").build();
     }
 
     /**
@@ -1273,7 +1276,7 @@ public final class JavaCodegen {
      * {@code inputGrad}, {@code weightGrad}): the runtime's {@code Conv} instance of this geometry
      * is the kernel's {@code conv} parameter, its scratch the planned {@code work}.
      */
-    private String convCall(Node g, KernelSig sig) {
+    private CodeBlock convCall(Node g, KernelSig sig) {
         String method = switch (g.op()) {
             case CONV2D -> "forward";
             case CONV2D_INPUT_GRAD -> "inputGrad";
@@ -1283,8 +1286,7 @@ public final class JavaCodegen {
         String a = role(sig, g.input(0));
         String b = role(sig, g.input(1));
         String out = sig.outputNames().get(sig.outputs().indexOf(g));
-        return String.format("conv.%s(n, %s, %sOff, %s, %sOff, %s, %sOff, work, workOff);%n", method, a, a, b, b, out,
-                out);
+        return CodeBlock.of("conv.$N(n, $N, $NOff, $N, $NOff, $N, $NOff, work, workOff);\n", method, a, a, b, b, out, out);
     }
 
     /** The parameter name of one of the kernel's inputs. */
