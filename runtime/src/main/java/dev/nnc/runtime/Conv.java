@@ -44,14 +44,14 @@ public final class Conv implements Parallel.RangeBody {
 
     private Pass pass;
     private boolean f64;
-    private float[] fa;
-    private float[] fb;
-    private float[] fout;
-    private float[] fwork;
-    private double[] da;
-    private double[] db;
-    private double[] dout;
-    private double[] dwork;
+    private float[] fltA;
+    private float[] fltB;
+    private float[] fltOut;
+    private float[] fltWork;
+    private double[] dblA;
+    private double[] dblB;
+    private double[] dblOut;
+    private double[] dblWork;
     private int aOff;
     private int bOff;
     private int outOff;
@@ -138,13 +138,13 @@ public final class Conv implements Parallel.RangeBody {
             int workOff) {
         this.pass = p;
         this.f64 = false;
-        this.fa = a;
+        this.fltA = a;
         this.aOff = aOff;
-        this.fb = b;
+        this.fltB = b;
         this.bOff = bOff;
-        this.fout = out;
+        this.fltOut = out;
         this.outOff = outOff;
-        this.fwork = work;
+        this.fltWork = work;
         this.workOff = workOff;
     }
 
@@ -152,16 +152,16 @@ public final class Conv implements Parallel.RangeBody {
         int cols = workOff + s * perSample();
         switch (pass) {
             case FORWARD -> {
-                im2colF32(fa, aOff + s * c * h * w, fwork, cols);
-                Gemm.matmul(fb, bOff, false, fwork, cols, false, fout, outOff + s * o * ohw, o, ohw, ckk, false);
+                im2colF32(fltA, aOff + s * c * h * w, fltWork, cols);
+                Gemm.matmul(fltB, bOff, false, fltWork, cols, false, fltOut, outOff + s * o * ohw, o, ohw, ckk, false);
             }
             case INPUT_GRAD -> {
-                Gemm.matmul(fb, bOff, true, fa, aOff + s * o * ohw, false, fwork, cols, ckk, ohw, o, false);
-                col2imF32(fwork, cols, fout, outOff + s * c * h * w);
+                Gemm.matmul(fltB, bOff, true, fltA, aOff + s * o * ohw, false, fltWork, cols, ckk, ohw, o, false);
+                col2imF32(fltWork, cols, fltOut, outOff + s * c * h * w);
             }
             case WEIGHT_GRAD -> {
-                im2colF32(fa, aOff + s * c * h * w, fwork, cols);
-                Gemm.matmul(fb, bOff + s * o * ohw, false, fwork, cols, true, fwork, cols + ckk * ohw, o, ckk, ohw,
+                im2colF32(fltA, aOff + s * c * h * w, fltWork, cols);
+                Gemm.matmul(fltB, bOff + s * o * ohw, false, fltWork, cols, true, fltWork, cols + ckk * ohw, o, ckk, ohw,
                         false);
             }
         }
@@ -219,8 +219,7 @@ public final class Conv implements Parallel.RangeBody {
     // ---------------------------------------------------------------- double
 
     /** {@code y = conv(x, wt)} for {@code n} samples; {@code work} holds {@code n · workPerSample} elements. */
-    public void forward(int n, double[] x, int xOff, double[] wt, int wOff, double[] y, int yOff, double[] work,
-            int wkOff) {
+    public void forward(int n, double[] x, int xOff, double[] wt, int wOff, double[] y, int yOff, double[] work, int wkOff) {
         setF64(Pass.FORWARD, x, xOff, wt, wOff, y, yOff, work, wkOff);
         Parallel.forRange(n, 1, this);
         clear();
@@ -252,13 +251,13 @@ public final class Conv implements Parallel.RangeBody {
             int workOff) {
         this.pass = p;
         this.f64 = true;
-        this.da = a;
+        this.dblA = a;
         this.aOff = aOff;
-        this.db = b;
+        this.dblB = b;
         this.bOff = bOff;
-        this.dout = out;
+        this.dblOut = out;
         this.outOff = outOff;
-        this.dwork = work;
+        this.dblWork = work;
         this.workOff = workOff;
     }
 
@@ -266,21 +265,22 @@ public final class Conv implements Parallel.RangeBody {
         int cols = workOff + s * perSample();
         switch (pass) {
             case FORWARD -> {
-                im2colF64(da, aOff + s * c * h * w, dwork, cols);
-                Gemm.matmul(db, bOff, false, dwork, cols, false, dout, outOff + s * o * ohw, o, ohw, ckk, false);
+                im2colF64(dblA, aOff + s * c * h * w, dblWork, cols);
+                Gemm.matmul(dblB, bOff, false, dblWork, cols, false, dblOut, outOff + s * o * ohw, o, ohw, ckk, false);
             }
             case INPUT_GRAD -> {
-                Gemm.matmul(db, bOff, true, da, aOff + s * o * ohw, false, dwork, cols, ckk, ohw, o, false);
-                col2imF64(dwork, cols, dout, outOff + s * c * h * w);
+                Gemm.matmul(dblB, bOff, true, dblA, aOff + s * o * ohw, false, dblWork, cols, ckk, ohw, o, false);
+                col2imF64(dblWork, cols, dblOut, outOff + s * c * h * w);
             }
             case WEIGHT_GRAD -> {
-                im2colF64(da, aOff + s * c * h * w, dwork, cols);
-                Gemm.matmul(db, bOff + s * o * ohw, false, dwork, cols, true, dwork, cols + ckk * ohw, o, ckk, ohw,
+                im2colF64(dblA, aOff + s * c * h * w, dblWork, cols);
+                Gemm.matmul(dblB, bOff + s * o * ohw, false, dblWork, cols, true, dblWork, cols + ckk * ohw, o, ckk, ohw,
                         false);
             }
         }
     }
 
+    /** cols[(ci·KH + p)·KW + q][i·OW + j] = x[ci][i·sh - pt + p·dh][j·sw - pl + q·dw], 0 outside. */
     private void im2colF64(double[] x, int xOff, double[] cols, int colsOff) {
         int r = colsOff;
         for (int ci = 0; ci < c; ci++) {
@@ -304,6 +304,7 @@ public final class Conv implements Parallel.RangeBody {
         }
     }
 
+    /** The adjoint of im2col: dx (zeroed first) gets every column element added where it was read from. */
     private void col2imF64(double[] cols, int colsOff, double[] dx, int dxOff) {
         java.util.Arrays.fill(dx, dxOff, dxOff + c * h * w, 0d);
         int r = colsOff;
@@ -345,7 +346,7 @@ public final class Conv implements Parallel.RangeBody {
 
     /** Drops the operands of the finished call, so that the instance holds no arrays between calls. */
     private void clear() {
-        fa = fb = fout = fwork = null;
-        da = db = dout = dwork = null;
+        fltA = fltB = fltOut = fltWork = null;
+        dblA = dblB = dblOut = dblWork = null;
     }
 }

@@ -148,6 +148,13 @@ class ConvTest {
         assertArrayEquals(results[0], results[1]);
     }
 
+    /** The double section of Conv is the float one with the element type changed (kept by hand; see GemmTest). */
+    @Test
+    void doubleSectionIsTheFloatOne() throws java.io.IOException {
+        GemmTest.assertTwins("Conv.java", "shared", "float", "double", "F32", "F64", "0f", "0d", "flt", "dbl",
+                "f64 = false", "f64 = true");
+    }
+
     private static double[] toDouble(float[] f) {
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) d[i] = f[i];

@@ -195,7 +195,7 @@ class GemmTest {
      * marks) is its float code (between "float" and "double") with {@code replace}'s pairs applied:
      * the twins are kept by hand, and this catches a fix applied to only one of them.
      */
-    private static void assertTwins(String file, String endMark, String... replace) throws IOException {
+    static void assertTwins(String file, String endMark, String... replace) throws IOException {
         String src = Files.readString(Path.of("src/main/java/dev/nnc/runtime", file));
         String rule = "// ---------------------------------------------------------------- ";
         String f32 = src.substring(src.indexOf(rule + "float"), src.indexOf(rule + "double")).strip();

@@ -365,17 +365,41 @@ public final class Loops {
         }
     }
 
-    /** Step t of a sequence [N, T, ...] as [N, ...] (an RNN's last state). */
-    public static final class TakeStep extends OpDef {
+    /** What the two step ops share: a whole kernel from a skeleton, rows counted in samples, no arithmetic. */
+    abstract static class StepOp extends OpDef {
         @Override
-        public Op.Family family() {
+        public final Op.Family family() {
             return Op.Family.ROWWISE;
         }
 
         @Override
-        public Class<Attrs.Step> attrs() {
+        public final Class<Attrs.Step> attrs() {
             return Attrs.Step.class;
         }
+
+        @Override
+        public final List<String> templateKeys() {
+            return List.of(key());
+        }
+
+        @Override
+        public final List<String> templateOperands() {
+            return List.of("x");
+        }
+
+        @Override
+        public final boolean rowsAreSamples() {
+            return true;
+        }
+
+        @Override
+        public final long flops(Node n, int batch) {
+            return 0;
+        }
+    }
+
+    /** Step t of a sequence [N, T, ...] as [N, ...] (an RNN's last state). */
+    public static final class TakeStep extends StepOp {
 
         @Override
         public Shape shape(List<Node> inputs, Attrs a) {
@@ -392,31 +416,12 @@ public final class Loops {
             return new Node[] {b.node(Op.PUT_STEP, y.attrs(), g)}; // g at step t, zeros elsewhere
         }
 
-        @Override
-        public List<String> templateKeys() {
-            return List.of(key());
-        }
-
-        @Override
-        public List<String> templateOperands() {
-            return List.of("x");
-        }
-
-        @Override
-        public boolean rowsAreSamples() {
-            return true;
-        }
 
         @Override
         public Map<String, String> templateVars(Node n) {
             Attrs.Step s = n.attrs(Attrs.Step.class);
             return Map.of("t", Integer.toString(s.t()), "steps", Integer.toString(s.steps()),
                     "rest", Integer.toString(n.shape().staticSize()));
-        }
-
-        @Override
-        public long flops(Node n, int batch) {
-            return 0;
         }
 
         @Override
@@ -427,16 +432,7 @@ public final class Loops {
     }
 
     /** A step [N, ...] placed at t of a zero sequence [N, T, ...]: the adjoint of TAKE_STEP. */
-    public static final class PutStep extends OpDef {
-        @Override
-        public Op.Family family() {
-            return Op.Family.ROWWISE;
-        }
-
-        @Override
-        public Class<Attrs.Step> attrs() {
-            return Attrs.Step.class;
-        }
+    public static final class PutStep extends StepOp {
 
         @Override
         public Shape shape(List<Node> inputs, Attrs a) {
@@ -455,31 +451,12 @@ public final class Loops {
             return new Node[] {b.node(Op.TAKE_STEP, y.attrs(), g)};
         }
 
-        @Override
-        public List<String> templateKeys() {
-            return List.of(key());
-        }
-
-        @Override
-        public List<String> templateOperands() {
-            return List.of("x");
-        }
-
-        @Override
-        public boolean rowsAreSamples() {
-            return true;
-        }
 
         @Override
         public Map<String, String> templateVars(Node n) {
             Attrs.Step s = n.attrs(Attrs.Step.class);
             return Map.of("t", Integer.toString(s.t()), "steps", Integer.toString(s.steps()),
                     "rest", Integer.toString(n.input(0).shape().staticSize()));
-        }
-
-        @Override
-        public long flops(Node n, int batch) {
-            return 0;
         }
 
         @Override

@@ -112,27 +112,31 @@ public final class Pooling {
         }
     }
 
-    /** The largest value of each window. */
-    public static final class MaxPool extends PoolOp {
+    /** A pool itself (not its gradient): input x [N, C, H, W], the Pool attributes. */
+    abstract static class ForwardPool extends PoolOp {
         @Override
-        public Class<Attrs.Pool> attrs() {
+        public final Class<Attrs.Pool> attrs() {
             return Attrs.Pool.class;
         }
 
         @Override
-        Attrs.Pool pool(Node n) {
+        final Attrs.Pool pool(Node n) {
             return n.attrs(Attrs.Pool.class);
         }
 
         @Override
-        Shape input(Node n) {
+        final Shape input(Node n) {
             return n.input(0).shape();
         }
 
         @Override
-        public Shape shape(List<Node> inputs, Attrs a) {
-            return outShape(inputs.getFirst().shape(), (Attrs.Pool) a, "max_pool");
+        public final Shape shape(List<Node> inputs, Attrs a) {
+            return outShape(inputs.getFirst().shape(), (Attrs.Pool) a, key());
         }
+    }
+
+    /** The largest value of each window. */
+    public static final class MaxPool extends ForwardPool {
 
         @Override
         public Node[] vjp(Graph b, Node y, Node g) {
@@ -207,26 +211,7 @@ public final class Pooling {
     }
 
     /** The mean of each window, padding counted as zeros. */
-    public static final class AvgPool extends PoolOp {
-        @Override
-        public Class<Attrs.Pool> attrs() {
-            return Attrs.Pool.class;
-        }
-
-        @Override
-        Attrs.Pool pool(Node n) {
-            return n.attrs(Attrs.Pool.class);
-        }
-
-        @Override
-        Shape input(Node n) {
-            return n.input(0).shape();
-        }
-
-        @Override
-        public Shape shape(List<Node> inputs, Attrs a) {
-            return outShape(inputs.getFirst().shape(), (Attrs.Pool) a, "avg_pool");
-        }
+    public static final class AvgPool extends ForwardPool {
 
         @Override
         public Node[] vjp(Graph b, Node y, Node g) {
