@@ -173,18 +173,23 @@ public final class Conv implements Parallel.RangeBody {
         for (int ci = 0; ci < c; ci++) {
             for (int p = 0; p < kh; p++) {
                 for (int q = 0; q < kw; q++) {
-                    for (int i = 0; i < oh; i++) {
+                    int shift = q * dw - pl; // x0 = j * sw + shift
+                    int j0 = firstInside(shift);
+                    int j1 = Math.max(j0, endInside(shift));
+                    for (int i = 0; i < oh; i++, r += ow) {
                         int y = i * sh - pt + p * dh;
                         if (y < 0 || y >= h) {
                             java.util.Arrays.fill(cols, r, r + ow, 0f);
-                            r += ow;
                             continue;
                         }
-                        int row = xOff + (ci * h + y) * w;
-                        for (int j = 0; j < ow; j++) {
-                            int x0 = j * sw - pl + q * dw;
-                            cols[r++] = x0 >= 0 && x0 < w ? x[row + x0] : 0f;
+                        int row = xOff + (ci * h + y) * w + shift;
+                        java.util.Arrays.fill(cols, r, r + j0, 0f);
+                        if (sw == 1) {
+                            System.arraycopy(x, row + j0, cols, r + j0, j1 - j0);
+                        } else {
+                            for (int j = j0; j < j1; j++) cols[r + j] = x[row + j * sw];
                         }
+                        java.util.Arrays.fill(cols, r + j1, r + ow, 0f);
                     }
                 }
             }
@@ -198,18 +203,14 @@ public final class Conv implements Parallel.RangeBody {
         for (int ci = 0; ci < c; ci++) {
             for (int p = 0; p < kh; p++) {
                 for (int q = 0; q < kw; q++) {
-                    for (int i = 0; i < oh; i++) {
+                    int shift = q * dw - pl;
+                    int j0 = firstInside(shift);
+                    int j1 = Math.max(j0, endInside(shift));
+                    for (int i = 0; i < oh; i++, r += ow) {
                         int y = i * sh - pt + p * dh;
-                        if (y < 0 || y >= h) {
-                            r += ow;
-                            continue;
-                        }
-                        int row = dxOff + (ci * h + y) * w;
-                        for (int j = 0; j < ow; j++) {
-                            int x0 = j * sw - pl + q * dw;
-                            if (x0 >= 0 && x0 < w) dx[row + x0] += cols[r];
-                            r++;
-                        }
+                        if (y < 0 || y >= h) continue;
+                        int row = dxOff + (ci * h + y) * w + shift;
+                        for (int j = j0; j < j1; j++) dx[row + j * sw] += cols[r + j];
                     }
                 }
             }
@@ -286,18 +287,23 @@ public final class Conv implements Parallel.RangeBody {
         for (int ci = 0; ci < c; ci++) {
             for (int p = 0; p < kh; p++) {
                 for (int q = 0; q < kw; q++) {
-                    for (int i = 0; i < oh; i++) {
+                    int shift = q * dw - pl; // x0 = j * sw + shift
+                    int j0 = firstInside(shift);
+                    int j1 = Math.max(j0, endInside(shift));
+                    for (int i = 0; i < oh; i++, r += ow) {
                         int y = i * sh - pt + p * dh;
                         if (y < 0 || y >= h) {
                             java.util.Arrays.fill(cols, r, r + ow, 0d);
-                            r += ow;
                             continue;
                         }
-                        int row = xOff + (ci * h + y) * w;
-                        for (int j = 0; j < ow; j++) {
-                            int x0 = j * sw - pl + q * dw;
-                            cols[r++] = x0 >= 0 && x0 < w ? x[row + x0] : 0d;
+                        int row = xOff + (ci * h + y) * w + shift;
+                        java.util.Arrays.fill(cols, r, r + j0, 0d);
+                        if (sw == 1) {
+                            System.arraycopy(x, row + j0, cols, r + j0, j1 - j0);
+                        } else {
+                            for (int j = j0; j < j1; j++) cols[r + j] = x[row + j * sw];
                         }
+                        java.util.Arrays.fill(cols, r + j1, r + ow, 0d);
                     }
                 }
             }
@@ -311,18 +317,14 @@ public final class Conv implements Parallel.RangeBody {
         for (int ci = 0; ci < c; ci++) {
             for (int p = 0; p < kh; p++) {
                 for (int q = 0; q < kw; q++) {
-                    for (int i = 0; i < oh; i++) {
+                    int shift = q * dw - pl;
+                    int j0 = firstInside(shift);
+                    int j1 = Math.max(j0, endInside(shift));
+                    for (int i = 0; i < oh; i++, r += ow) {
                         int y = i * sh - pt + p * dh;
-                        if (y < 0 || y >= h) {
-                            r += ow;
-                            continue;
-                        }
-                        int row = dxOff + (ci * h + y) * w;
-                        for (int j = 0; j < ow; j++) {
-                            int x0 = j * sw - pl + q * dw;
-                            if (x0 >= 0 && x0 < w) dx[row + x0] += cols[r];
-                            r++;
-                        }
+                        if (y < 0 || y >= h) continue;
+                        int row = dxOff + (ci * h + y) * w + shift;
+                        for (int j = j0; j < j1; j++) dx[row + j * sw] += cols[r + j];
                     }
                 }
             }
@@ -330,6 +332,17 @@ public final class Conv implements Parallel.RangeBody {
     }
 
     // ---------------------------------------------------------------- shared
+
+    /** The first output column j whose input column {@code j · sw + shift} is inside the image. */
+    private int firstInside(int shift) {
+        return shift >= 0 ? 0 : Math.min(ow, (-shift + sw - 1) / sw);
+    }
+
+    /** One past the last output column whose input column {@code j · sw + shift} is inside the image. */
+    private int endInside(int shift) {
+        int room = w - shift; // j · sw < room
+        return room <= 0 ? 0 : Math.min(ow, (room + sw - 1) / sw);
+    }
 
     /** Scratch elements one sample uses in the running pass. */
     private int perSample() {
