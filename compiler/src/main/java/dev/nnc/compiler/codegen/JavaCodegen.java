@@ -1138,21 +1138,9 @@ public final class JavaCodegen {
         return fieldName;
     }
 
-    /** {@code matmulAddRelu}: the kernel's ops, camel-cased, at most three. */
-    private String kernelName(Kernel k) {
-        List<Node> ops = k.ops().stream().filter(o -> o.op() != Op.BROADCAST || k.ops().size() == 1).toList();
-        StringBuilder sb = new StringBuilder();
-        if (k.backward()) sb.append("d");
-        int count = 0;
-        for (Node o : ops) {
-            String part = capitalize(javaName(o.op().key()));
-            if (sb.indexOf(part) >= 0) continue;
-            if (count++ == 3) break;
-            sb.append(part);
-        }
-        String base = sb.length() > 0 ? Character.toLowerCase(sb.charAt(0)) + sb.substring(1) : "kernel";
-        Node last = k.outputs().isEmpty() ? k.ops().getLast() : k.outputs().getLast();
-        return base + (last.label() != null && !last.backward() ? capitalize(javaName(last.label())) : "");
+    /** {@code matmulAddRelu}: the kernel's plan name ({@link Kernel#name}); JavaNames makes it unique. */
+    private static String kernelName(Kernel k) {
+        return k.name();
     }
 
     private CodeBlock kernelDoc(Kernel k, KernelSig sig) {
@@ -1716,28 +1704,4 @@ public final class JavaCodegen {
                 .initializer("{$L}", String.join(", ", decays.stream().map(w -> lit(w ? opt.l2() : 0)).toList()))
                 .build());
     }
-
-    /** The kernel schedules and memory plans the class was generated from. */
-    public ModelPlan plan() {
-        return plan;
-    }
-
-    /** The generated method of each kernel. */
-    public Map<Kernel, String> methodNames() {
-        return methodOf;
-    }
-
-    /** Java name of a tensor in the generated code. */
-    public String javaNameOf(Node n) {
-        return name(n);
-    }
-
-    /** Generates the class and returns the generator, for inspection of its plan and names. */
-    public static JavaCodegen generateForInspection(ModelIr m, SourceFile source, CompileOptions options,
-            String version) {
-        JavaCodegen g = new JavaCodegen(planOf(m, options), source, options, version, JavaNames.className(m.name()));
-        g.run();
-        return g;
-    }
-
 }

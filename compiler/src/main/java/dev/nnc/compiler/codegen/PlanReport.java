@@ -8,6 +8,7 @@ import dev.nnc.compiler.kernel.FuseKernels;
 import dev.nnc.compiler.kernel.Kernel;
 import dev.nnc.compiler.kernel.ModelPlan;
 import dev.nnc.compiler.kernel.PlanMemory;
+import dev.nnc.templates.Templates;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,7 +22,8 @@ import java.util.stream.Collectors;
  * with the same figures for the unfused, unplanned baseline.
  */
 public final class PlanReport {
-    private final JavaCodegen gen;
+    /** The optimizer's unfused steps (read for the unfused update's figures); null without training. */
+    private final UpdateSteps steps;
     private final ModelPlan plan;
     private final ModelPlan baseline;
     private final ModelIr model;
@@ -31,8 +33,9 @@ public final class PlanReport {
 
     public PlanReport(ModelIr m, SourceFile source, CompileOptions options, String version, int batch) {
         this.model = m;
-        this.gen = JavaCodegen.generateForInspection(m, source, options, version);
-        this.plan = gen.plan();
+        this.plan = JavaCodegen.planOf(m, options);
+        this.steps = m.optimizer() == null || !plan.options().training() ? null
+                : UpdateSteps.of(Templates.backend("jvm"), m.optimizer(), stepVars(m.optimizer()));
         this.training = plan.train() != null;
         this.baseline = new ModelPlan(m, new ModelPlan.Options(false, false, training));
         this.batch = batch;
@@ -93,13 +96,11 @@ public final class PlanReport {
 
     /** Loops of the unfused update: one per operation of the optimizer's steps and parameter tensor. */
     private int unfusedUpdateLoops() {
-        UpdateSteps steps = gen.updateSteps();
         return model.params().stream().mapToInt(p -> steps.forTensor(l2(p)).size()).sum();
     }
 
     /** Each unfused loop reads its operands and writes its target, over one tensor. */
     private long unfusedUpdateBytes() {
-        UpdateSteps steps = gen.updateSteps();
         return model.params().stream()
                 .mapToLong(p -> steps.elementsMoved(p.node().shape().staticSize(), l2(p))).sum() * elementBytes;
     }
@@ -159,7 +160,7 @@ public final class PlanReport {
         int i = 0;
         for (Kernel k : e.kernels()) {
             if (training && i == e.backwardStart()) sb.append("-- backward --\n");
-            sb.append(String.format(Locale.ROOT, "%3d %-28s %s%s%n", i++, gen.methodNames().get(k),
+            sb.append(String.format(Locale.ROOT, "%3d %-28s %s%s%n", i++, k.name(),
                     k.ops().stream().map(o -> o.op().key()).collect(Collectors.joining(" + ")),
                     runsOn(k).equals("caller") ? "" : "   [" + runsOn(k) + "]"));
             sb.append(String.format(Locale.ROOT, "      lines %s   %s -> %s   %.2f MFLOP  %.1f KB%n",
@@ -210,11 +211,27 @@ public final class PlanReport {
      * Java identifier after a slash where that is not just the camel-cased name ({@code class/class0});
      * tensors without a .nn name by their Java identifier ({@code matmul4}).
      */
-    private String displayName(Node n) {
+    private static String displayName(Node n) {
         String nn = nnName(n);
-        String java = gen.javaNameOf(n);
-        if (nn == null) return java;
-        return dev.nnc.compiler.emit.JavaNames.camel(nn).equals(java) ? nn : nn + "/" + java;
+        return nn != null ? nn : planName(n);
+    }
+
+    /** A tensor without a .nn name: its op and id, as the generated code starts naming it ({@code matmul14}). */
+    private static String planName(Node n) {
+        String op = dev.nnc.compiler.emit.JavaNames.camel(n.op().key());
+        return (n.backward() ? "d" + dev.nnc.compiler.emit.JavaNames.capitalize(op) : op) + n.id();
+    }
+
+    /** Template variables for the optimizer's steps: the hyper-parameters as plain numbers. */
+    private static java.util.Map<String, String> stepVars(ModelIr.Optimizer opt) {
+        java.util.Map<String, String> v = new java.util.HashMap<>();
+        v.put("T", "float");
+        v.put("cast", "");
+        v.put("l2", "l2");
+        v.put("Rng", "Rng");
+        v.put("Arrays", "Arrays");
+        for (var e : opt.args().entrySet()) v.put(e.getKey(), Double.toString(e.getValue()));
+        return v;
     }
 
     /** {@code {"model": …, "entry": …, "batch": …,} the fields every JSON report starts with. */
@@ -241,7 +258,7 @@ public final class PlanReport {
         int i = 0;
         for (Kernel k : e.kernels()) {
             sb.append(i == 0 ? "\n" : ",\n");
-            sb.append("    {\"index\": ").append(i).append(", \"name\": ").append(q(gen.methodNames().get(k)))
+            sb.append("    {\"index\": ").append(i).append(", \"name\": ").append(q(k.name()))
                     .append(", \"backward\": ").append(i >= e.backwardStart())
                     .append(", \"ops\": ").append(list(k.ops().stream().map(o -> q(o.op().key())).toList()))
                     .append(", \"lines\": ").append(k.lines())
@@ -258,8 +275,7 @@ public final class PlanReport {
     }
 
     private String tensorsJson(List<Node> ns) {
-        return list(ns.stream().map(n -> "{\"name\": " + q(nnName(n) != null ? nnName(n) : gen.javaNameOf(n))
-                + ", \"java\": " + q(gen.javaNameOf(n)) + ", \"shape\": "
+        return list(ns.stream().map(n -> "{\"name\": " + q(displayName(n)) + ", \"shape\": "
                 + q(n.shape().toString()) + "}").toList());
     }
 
@@ -311,8 +327,8 @@ public final class PlanReport {
         PlanMemory.Result mem = e.memory();
         Map<PlanMemory.Slot, List<String>> names = new HashMap<>();
         for (PlanMemory.Slot s : mem.offsets().keySet()) {
-            names.put(s, s.tensors().isEmpty() ? List.of("(scratch of a convolution)")
-                    : s.tensors().stream().map(this::displayName).toList());
+            names.put(s, s.tensors().isEmpty() ? List.of("(scratch of a kernel)")
+                    : s.tensors().stream().map(PlanReport::displayName).toList());
         }
         List<Buffer> out = new ArrayList<>();
         for (var en : mem.offsets().entrySet()) {
@@ -335,7 +351,7 @@ public final class PlanReport {
         int i = 0;
         for (Kernel k : e.kernels()) {
             sb.append("  subgraph cluster_").append(i++).append(" {\n    label=\"")
-                    .append(gen.methodNames().get(k)).append("\"; style=rounded; color=")
+                    .append(k.name()).append("\"; style=rounded; color=")
                     .append(i - 1 >= e.backwardStart() ? "firebrick" : "steelblue").append(";\n");
             for (Node n : k.ops()) {
                 sb.append("    n").append(n.id()).append(" [label=\"").append(n.op().key()).append("\\n")

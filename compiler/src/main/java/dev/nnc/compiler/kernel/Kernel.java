@@ -226,6 +226,29 @@ public final class Kernel {
         outputs.add(n);
     }
 
+    /**
+     * The kernel's name in the plan: its ops camel-cased (at most three; {@code d} in front for the
+     * backward pass), then the .nn name of what it computes last ({@code matmulAddReluH}).
+     * Code generation starts from it (adding a number where two kernels would share it); inspect
+     * shows it as is.
+     */
+    public String name() {
+        List<Node> named = ops().stream().filter(o -> o.op() != Op.BROADCAST || ops().size() == 1).toList();
+        StringBuilder sb = new StringBuilder();
+        if (backward()) sb.append("d");
+        int count = 0;
+        for (Node o : named) {
+            String part = dev.nnc.compiler.emit.JavaNames.capitalize(dev.nnc.compiler.emit.JavaNames.camel(o.op().key()));
+            if (sb.indexOf(part) >= 0) continue;
+            if (count++ == 3) break;
+            sb.append(part);
+        }
+        String base = sb.length() > 0 ? Character.toLowerCase(sb.charAt(0)) + sb.substring(1) : "kernel";
+        Node last = outputs.isEmpty() ? ops().getLast() : outputs().getLast();
+        return base + (last.label() != null && !last.backward()
+                ? dev.nnc.compiler.emit.JavaNames.capitalize(dev.nnc.compiler.emit.JavaNames.camel(last.label())) : "");
+    }
+
     /** A short name for the kernel: its last named op, or its ops. */
     public String title() {
         return ops().stream().map(n -> n.op().key()).collect(Collectors.joining("+"));
