@@ -198,98 +198,57 @@ public final class JavaCodegen {
 
     // ---- layout ----
 
+    /** The parameters' places, from the plan's layout. */
     private void layoutParams() {
-        int off = 0;
-        for (ModelIr.Param p : m.params()) {
-            paramOffsets.put(p, off);
-            global.put(p.node(), new Loc("params", Integer.toString(off)));
-            off += p.node().shape().staticSize();
-        }
-        paramCount = off;
+        dev.nnc.compiler.kernel.Layout layout = plan.layout();
+        paramOffsets.putAll(layout.paramOffsets());
+        for (var e : paramOffsets.entrySet()) global.put(e.getKey().node(), new Loc("params", Integer.toString(e.getValue())));
+        paramCount = layout.paramCount();
     }
 
     /**
-     * Places that do not change between entry points: constants first in {@code fixed}, then feeds
-     * and outputs (batch-sized ones at the start of {@code arena}); everything else is planned per
-     * entry point above them.
+     * The places every entry point shares, from the plan's layout ({@link dev.nnc.compiler.kernel.Layout}):
+     * constants, feeds and outputs (a field with its offset for each batch-sized one), gradients
+     * written straight into {@code grads}.
      */
     private void layoutGlobals() {
-        Set<Node> consts = new java.util.TreeSet<>(java.util.Comparator.comparingInt(Node::id));
-        for (ModelPlan.Entry e : plan.entries()) {
-            for (Kernel k : e.kernels()) {
-                for (Node in : k.inputs()) {
-                    Node src = dev.nnc.compiler.kernel.FuseKernels.source(in);
-                    if (src.op() == Op.CONST) consts.add(src);
-                }
-                for (Node op : k.ops()) if (op.op() == Op.CONST) consts.add(op);
-            }
-        }
-        List<Node> allConsts = new ArrayList<>(consts);
-        for (ModelPlan.Entry e : plan.entries()) { // the constants of loop bodies (a graph of their own), after
-            for (Kernel k : e.kernels()) {
-                if (k.loopPlan() == null) continue;
-                for (Kernel bk : k.loopPlan().entry().kernels()) {
-                    for (Node in : bk.inputs()) {
-                        Node src = dev.nnc.compiler.kernel.FuseKernels.source(in);
-                        if (src.op() == Op.CONST && !allConsts.contains(src)) allConsts.add(src);
-                    }
-                }
-            }
-        }
-        for (Node c : allConsts) {
-            global.put(c, new Loc("fixed", Integer.toString(fixedBase++)));
-            if (!Graph.isPlainConst(c)) perBatchConsts.add(c);
-        }
-        for (ModelIr.Feed f : m.feeds()) {
-            Node n = f.node();
-            if (n.type() == Node.Type.INT) {
-                global.put(n, new Loc(feedField(n), "0"));
-            } else {
-                global.put(n, globalSlot(n));
-            }
-        }
+        dev.nnc.compiler.kernel.Layout layout = plan.layout();
+        for (Node c : layout.consts()) global.put(c, fixedLoc(layout.globals().get(c)));
+        perBatchConsts.addAll(layout.perBatchConsts());
+        for (ModelIr.Feed f : m.feeds()) global.put(f.node(), globalLoc(f.node(), layout.globals().get(f.node())));
         for (ModelIr.Output o : m.outputs()) {
             Node src = dev.nnc.compiler.kernel.FuseKernels.source(o.node());
-            if (!global.containsKey(src)) global.put(src, globalSlot(src));
+            if (!global.containsKey(src)) global.put(src, globalLoc(src, layout.globals().get(src)));
         }
-        for (ModelPlan.Entry e : plan.entries()) {
-            arenaPerRow = Math.max(arenaPerRow, arenaBase + e.memory().batchedArena());
-            fixedSize = Math.max(fixedSize, fixedBase + e.memory().fixedArena());
-        }
+        arenaBase = layout.batchedBase();
+        fixedBase = (int) layout.fixedBase();
+        arenaPerRow = layout.arenaPerRow();
+        fixedSize = layout.fixedSize();
         for (Node g : plan.claimedGrads()) {
-            ModelIr.Param p = paramOf(g);
-            global.put(g, new Loc("grads", Integer.toString(paramOffsets.get(p))));
+            global.put(g, new Loc("grads", Long.toString(layout.globals().get(g).offset())));
         }
-        for (var e : m.grads().entrySet()) {
-            if (!plan.claimedGrads().contains(e.getValue()) || paramOf(e.getValue()) != e.getKey()) {
-                gradCopies.add(e);
+        gradCopies.addAll(layout.gradCopies());
+        masks.addAll(layout.masks());
+    }
+
+    private static Loc fixedLoc(dev.nnc.compiler.kernel.Layout.Place p) {
+        return new Loc("fixed", Long.toString(p.offset()));
+    }
+
+    /** A feed's or output's place as code: its own array (integer feeds), a field holding its arena offset, or fixed. */
+    private Loc globalLoc(Node n, dev.nnc.compiler.kernel.Layout.Place p) {
+        return switch (p.region()) {
+            case INT_FEED -> new Loc(feedField(n), "0");
+            case BATCHED -> {
+                String field = name(n) + "Off";
+                offsetFields.add(FieldSpec.builder(TypeName.INT, field, Modifier.PRIVATE, Modifier.FINAL)
+                        .addJavadoc("$L $L.\n", JavaText.javadoc(describe(n)), n.shape()).build());
+                offsetInit.addStatement("this.$N = $L * maxBatch", field, p.offset());
+                yield new Loc("arena", field);
             }
-        }
-        for (Node n : m.graph().nodes()) {
-            if (n.op() == Op.DROPOUT_MASK) masks.add(n);
-        }
-    }
-
-    private ModelIr.Param paramOf(Node grad) {
-        for (var e : m.grads().entrySet()) {
-            if (e.getValue() == grad) return e.getKey();
-        }
-        throw new IllegalStateException("not a gradient: " + grad);
-    }
-
-    /** A slot outside the planned region: arena for batch-sized tensors, fixed otherwise. */
-    private Loc globalSlot(Node n) {
-        if (n.shape().batched()) {
-            String field = name(n) + "Off";
-            offsetFields.add(FieldSpec.builder(TypeName.INT, field, Modifier.PRIVATE, Modifier.FINAL)
-                    .addJavadoc("$L $L.\n", JavaText.javadoc(describe(n)), n.shape()).build());
-            offsetInit.addStatement("this.$N = $L * maxBatch", field, arenaBase);
-            arenaBase += n.shape().staticSize();
-            return new Loc("arena", field);
-        }
-        int off = fixedBase;
-        fixedBase += n.shape().staticSize();
-        return new Loc("fixed", Integer.toString(off));
+            case FIXED -> fixedLoc(p);
+            case PARAMS, GRADS -> throw new IllegalStateException("not a feed or output place: " + p);
+        };
     }
 
     /** Where {@code n} lives while entry point {@code e} runs. */

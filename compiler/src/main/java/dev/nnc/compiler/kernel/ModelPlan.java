@@ -45,6 +45,12 @@ public final class ModelPlan {
     private final Entry train;
 
     private final Pipeline.Listener listener;
+    private final Layout layout;
+
+    /** The places every entry point shares (the plan's last stage). */
+    public Layout layout() {
+        return layout;
+    }
 
     public ModelPlan(ModelIr model, Options options) {
         this(model, options, Pipeline.Listener.NONE);
@@ -61,6 +67,8 @@ public final class ModelPlan {
         if (model.inferenceLoss() != null) lossRoots.add(model.inferenceLoss());
         loss = model.inferenceLoss() == null ? null : entry("loss", lossRoots);
         train = options.training() && model.trainingLoss() != null ? trainEntry() : null;
+        layout = new Layout(this);
+        listener.after(Pipeline.LAYOUT, model.name(), layout, true);
     }
 
     public ModelIr model() {

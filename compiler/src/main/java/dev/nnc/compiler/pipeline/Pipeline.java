@@ -38,9 +38,12 @@ public final class Pipeline {
     public static final Pass PLAN_MEMORY = new Pass("plan-memory", Level.SCHEDULE,
             "liveness over the final order, offsets in the arenas, in-place reuse, kernels' scratch; the last pass");
 
+    public static final Pass LAYOUT = new Pass("layout", Level.SCHEDULE,
+            "places shared by every entry point (parameters, constants, feeds, outputs, gradients); needs every entry's plan");
+
     /** Every pass, in the order they run. */
     public static final List<Pass> PASSES = List.of(LOWER, SIMPLIFY, AUTODIFF, CHECK_SIZES, FUSE, ORDER, PLACE,
-            PLAN_MEMORY);
+            PLAN_MEMORY, LAYOUT);
 
     /** Told after every pass: which, on what (a model, or an entry point of one), and whether it changed it. */
     @FunctionalInterface

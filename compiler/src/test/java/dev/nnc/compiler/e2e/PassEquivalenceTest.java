@@ -95,6 +95,15 @@ class PassEquivalenceTest {
                         bad.addAll(dev.nnc.compiler.kernel.KernelVerifier.verify(List.of(e)));
                 case List<?> kernels -> bad.addAll(dev.nnc.compiler.kernel.KernelVerifier.verifySchedule(where,
                         kernels.stream().map(k -> (dev.nnc.compiler.kernel.Kernel) k).toList()));
+                case dev.nnc.compiler.kernel.Layout l -> { // shared places stay below where the planned ones start
+                    l.globals().forEach((n, p) -> {
+                        long end = p.offset() + n.shape().staticSize();
+                        if (p.region() == dev.nnc.compiler.kernel.Layout.Region.BATCHED && end > l.batchedBase()
+                                || p.region() == dev.nnc.compiler.kernel.Layout.Region.FIXED && end > l.fixedBase()) {
+                            bad.add("layout: " + n + " at " + p + " runs past the planned region");
+                        }
+                    });
+                }
                 default -> bad.add(pass.name() + ": unexpected stage " + stage);
             }
             if (!bad.isEmpty()) bad.add("  after " + pass.name() + " on " + where);
