@@ -1615,16 +1615,19 @@ public final class JavaCodegen {
             }
             if (!st.when().isEmpty() && !st.when().equals("l2") && !st.runs(false, steps.nesterov())) continue;
             one.beginControlFlow("for (int i = 0; i < len; i++)");
-            one.addStatement("$L = $L", element(st.target(), steps), arrays(st.expression(), steps));
+            one.addStatement("$L = $L", element(st.target(), steps), arrays(st, steps));
             one.endControlFlow();
         }
         if (guarded) one.endControlFlow();
         return List.of(update.build(), one.build());
     }
 
-    /** An update step's expression with every array name replaced by its element. */
-    private static String arrays(String expression, UpdateSteps steps) {
-        return UpdateSteps.ARRAY.matcher(expression).replaceAll(r -> element(r.group(1), steps));
+    /** An update step's expression with every array written as its element ({@link UpdateSteps.Step#parts}). */
+    private static String arrays(UpdateSteps.Step step, UpdateSteps steps) {
+        StringBuilder sb = new StringBuilder();
+        List<String> parts = step.parts();
+        for (int i = 0; i < parts.size(); i++) sb.append(i % 2 == 0 ? parts.get(i) : element(parts.get(i), steps));
+        return sb.toString();
     }
 
     private static String element(String array, UpdateSteps steps) {

@@ -22,8 +22,12 @@ import java.util.regex.Pattern;
  * {@code l2:}, {@code nesterov:} or {@code !nesterov:}.
  */
 public final class UpdateSteps {
-    /** One loop: {@code target[i] = expression} reading {@code reads}. */
-    public record Step(String when, String target, String expression, List<String> reads) {
+    /**
+     * One loop: {@code target[i] = expression} reading {@code reads}; {@code parts} is the
+     * expression as text pieces and the names of the arrays between them (array i between text
+     * i and text i + 1), so code generation writes each array's element without searching the text.
+     */
+    public record Step(String when, String target, String expression, List<String> reads, List<String> parts) {
         /** Whether the step runs for a tensor with ({@code l2}) or without an l2 strength. */
         public boolean runs(boolean l2, boolean nesterov) {
             return switch (when) {
@@ -76,9 +80,18 @@ public final class UpdateSteps {
                 throw new IllegalStateException("bad update step '" + line + "' in " + templateOf(opt) + ".steps");
             }
             Set<String> reads = new LinkedHashSet<>();
+            List<String> parts = new ArrayList<>();
             Matcher a = ARRAY.matcher(m.group(3));
-            while (a.find()) reads.add(a.group(1));
-            steps.add(new Step(m.group(1) == null ? "" : m.group(1), m.group(2), m.group(3), List.copyOf(reads)));
+            int last = 0;
+            while (a.find()) {
+                reads.add(a.group(1));
+                parts.add(m.group(3).substring(last, a.start()));
+                parts.add(a.group(1));
+                last = a.end();
+            }
+            parts.add(m.group(3).substring(last));
+            steps.add(new Step(m.group(1) == null ? "" : m.group(1), m.group(2), m.group(3), List.copyOf(reads),
+                    List.copyOf(parts)));
         }
         return new UpdateSteps(List.copyOf(steps), opt.args().getOrDefault("nesterov", 0.0) > 0);
     }
