@@ -920,14 +920,14 @@ public final class JavaCodegen {
     private String tileKernel(Kernel k, KernelSig sig) {
         Node g = k.gemm();
         String product = sig.outputNames().get(sig.outputs().indexOf(g));
-        String loops = loopBody(k, sig, LoopMode.TILE);
+        CodeBlock loops = loopBody(k, sig, LoopMode.TILE);
         MethodSpec.Builder block = MethodSpec.methodBuilder("block").addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "r0").addParameter(TypeName.INT, "r1")
-                .addParameter(TypeName.INT, "c0").addParameter(TypeName.INT, "c1").addCode(withTypes(loops));
+                .addParameter(TypeName.INT, "c0").addParameter(TypeName.INT, "c1").addCode(loops);
         MethodSpec.Builder run = MethodSpec.methodBuilder("compute")
                 .addJavadoc("Keeps what the epilogue reads, then runs the product; {@link #block} follows per tile.\n");
         List<FieldSpec> fields = keepOperands(run, sig, Set.copyOf(bodyUses));
-        run.addCode(withTypes(reductionFills(k, sig)));
+        run.addCode(reductionFills(k, sig));
         run.addCode(gemmCall(k, sig, CodeBlock.of("this, $L", !k.reductions().isEmpty())));
         String key = "tile " + run.build() + block.build();
         String existing = existingKernel(k, key);
@@ -1040,16 +1040,16 @@ public final class JavaCodegen {
      * the result does not depend on the number of threads.
      */
     private String loopKernel(Kernel k, KernelSig sig) {
-        String loops = loopBody(k, sig, LoopMode.CHUNKS);
+        CodeBlock loops = loopBody(k, sig, LoopMode.CHUNKS);
         Map<Node, int[]> partial = partialLayout(k);
         int partialSize = partial.isEmpty() ? 0 : partialStride(partial);
         MethodSpec.Builder chunk = MethodSpec.methodBuilder("run").addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "lo").addParameter(TypeName.INT, "hi")
-                .addCode(withTypes(loops));
+                .addCode(loops);
         MethodSpec.Builder compute = MethodSpec.methodBuilder("compute")
                 .addJavadoc("Keeps the operands, then runs the chunks of rows on the pool ({@link #run}).\n");
         List<FieldSpec> fields = keepOperands(compute, sig, Set.copyOf(bodyUses));
-        compute.addCode(withTypes(reductionFills(k, sig)));
+        compute.addCode(reductionFills(k, sig));
         if (k.gemm() != null) compute.addCode(gemmCall(k, sig, null));
         compute.addStatement("int chunks = (n + $L) / $L", CHUNK_ROWS - 1, CHUNK_ROWS);
         if (partialSize > 0) compute.addStatement("$T.fill(partials, 0, chunks * $L, 0)", java.util.Arrays.class, partialSize);
@@ -1167,7 +1167,7 @@ public final class JavaCodegen {
         if (k.gemm() != null) code.add(gemmCall(k, sig, null));
         StringBuilder sb = new StringBuilder();
         if (!k.members().isEmpty() || !k.reductions().isEmpty()) {
-            sb.append(reductionFills(k, sig)).append(loopBody(k, sig, LoopMode.WHOLE));
+            code.add(reductionFills(k, sig)).add(loopBody(k, sig, LoopMode.WHOLE));
         }
         if (k.rowTail() != null) {
             Node tail = k.rowTail();
@@ -1298,14 +1298,13 @@ public final class JavaCodegen {
     }
 
     /** Zeroes the kernel's sums before it accumulates into them. */
-    private String reductionFills(Kernel k, KernelSig sig) {
-        StringBuilder pre = new StringBuilder();
+    private CodeBlock reductionFills(Kernel k, KernelSig sig) {
+        CodeBlock.Builder pre = CodeBlock.builder();
         for (Node r : k.reductions()) {
             String nm = sig.outputNames().get(sig.outputs().indexOf(r));
-            pre.append(type(ARRAYS)).append(".fill(").append(nm).append(", ").append(nm).append("Off, ").append(nm)
-                    .append("Off + ").append(r.shape().sizeExpr("n")).append(", 0);\n");
+            pre.addStatement("$T.fill($N, $NOff, $NOff + $L, 0)", ARRAYS, nm, nm, nm, r.shape().sizeExpr("n"));
         }
-        return pre.toString();
+        return pre.build();
     }
 
     private static String dim(int d) {
@@ -1317,7 +1316,7 @@ public final class JavaCodegen {
      * overwrite an input in place), compute members in locals, store what is used outside,
      * accumulate reductions.
      */
-    private String loopBody(Kernel k, KernelSig sig, LoopMode mode) {
+    private CodeBlock loopBody(Kernel k, KernelSig sig, LoopMode mode) {
         bodyUses.clear();
         boolean tile = mode != LoopMode.WHOLE;
         Map<Node, int[]> partial = mode == LoopMode.CHUNKS ? partialLayout(k) : Map.of();
@@ -1354,17 +1353,19 @@ public final class JavaCodegen {
         }
         LoopNest loops = new LoopNest(extents(space), strides, !tile);
         Map<Node, String> value = new HashMap<>();
-        List<String> body = new ArrayList<>();
+        List<CodeBlock> body = new ArrayList<>();
         for (int i = 0; i < loaded.size(); i++) {
             Node in = loaded.get(i);
             String arr = loadedNames.get(i);
             String local = "v" + value.size(); // numbered in order, so equal structures give equal text
-            body.add(typeName() + " " + local + " = " + arr + "[" + loops.index(i + 1, arr + "Off") + "];");
+            body.add(CodeBlock.builder().addStatement("$L $N = $N[$L]", typeName(), local, arr,
+                    loops.index(i + 1, arr + "Off")).build());
             value.put(in, local);
         }
         for (Node mbr : k.members()) {
             String local = "v" + value.size();
-            body.add(typeName() + " " + local + " = " + expression(mbr, value, loops) + ";");
+            body.add(CodeBlock.builder().add("$L $N = ", typeName(), local).add(withTypes(expression(mbr, value, loops)))
+                    .add(";\n").build());
             value.put(mbr, local);
         }
         int operand = loaded.size() + 1;
@@ -1373,19 +1374,21 @@ public final class JavaCodegen {
             String idx = loops.index(operand++, arr + "Off");
             if (partial.containsKey(out)) { // this chunk's own partial sums, combined in chunk order later
                 int[] at = partial.get(out);
+                CodeBlock sum = withTypes(operandValue(out.input(0), value, loops));
                 if (at[1] == 1) { // a single sum: a local of the chunk, stored once at its end
-                    body.add("acc" + at[0] + " += " + operandValue(out.input(0), value, loops) + ";");
+                    body.add(CodeBlock.builder().add("acc$L += ", at[0]).add(sum).add(";\n").build());
                 } else {
                     String at0 = at[0] == 0 ? "" : " + " + at[0];
-                    body.add("partials[chunk * " + partialStride(partial) + at0 + loops.index(operand - 1, "")
-                            + "] += " + operandValue(out.input(0), value, loops) + ";");
+                    body.add(CodeBlock.builder().add("partials[chunk * $L$L$L] += ", partialStride(partial), at0,
+                            loops.index(operand - 1, "")).add(sum).add(";\n").build());
                 }
             } else if (k.reductions().contains(out)) {
                 bodyUses.add(arr);
-                body.add(arr + "[" + idx + "] += " + operandValue(out.input(0), value, loops) + ";");
+                body.add(CodeBlock.builder().add("$N[$L] += ", arr, idx)
+                        .add(withTypes(operandValue(out.input(0), value, loops))).add(";\n").build());
             } else {
                 bodyUses.add(arr);
-                body.add(arr + "[" + idx + "] = " + value.get(out) + ";");
+                body.add(CodeBlock.builder().addStatement("$N[$L] = $N", arr, idx, value.get(out)).build());
             }
         }
         String[][] ranges = switch (mode) {
@@ -1404,22 +1407,20 @@ public final class JavaCodegen {
             bodyUses.add("step");
         }
         if (mode == LoopMode.CHUNKS || mode == LoopMode.WHOLE && extents(space).contains("n")) bodyUses.add("n");
-        if (mode != LoopMode.CHUNKS) return maskKeys(k) + loops.wrap(body, ranges);
-        StringBuilder chunk = new StringBuilder(maskKeys(k));
-        chunk.append("for (int chunk = lo; chunk < hi; chunk++) {\n");
-        StringBuilder inner = new StringBuilder();
+        if (mode != LoopMode.CHUNKS) return CodeBlock.builder().add(maskKeys(k)).add(loops.wrap(body, ranges)).build();
+        CodeBlock.Builder chunk = CodeBlock.builder().add(maskKeys(k));
+        chunk.beginControlFlow("for (int chunk = lo; chunk < hi; chunk++)");
         for (int[] at : partial.values()) {
-            if (at[1] == 1) inner.append(typeName()).append(" acc").append(at[0]).append(" = 0;\n");
+            if (at[1] == 1) chunk.addStatement("$L acc$L = 0", typeName(), at[0]);
         }
-        inner.append(loops.wrap(body, ranges));
+        chunk.add(loops.wrap(body, ranges));
         for (int[] at : partial.values()) {
             if (at[1] == 1) {
-                inner.append("partials[chunk * ").append(partialStride(partial)).append(at[0] == 0 ? "" : " + " + at[0])
-                        .append("] = acc").append(at[0]).append(";\n");
+                chunk.addStatement("partials[chunk * $L$L] = acc$L", partialStride(partial),
+                        at[0] == 0 ? "" : " + " + at[0], at[0]);
             }
         }
-        inner.toString().lines().forEach(l -> chunk.append("    ").append(l).append('\n'));
-        return chunk.append("}\n").toString();
+        return chunk.endControlFlow().build();
     }
 
     /** Strides of a reduction's output over the loop space: 0 on the reduced axes. */
@@ -1479,7 +1480,7 @@ public final class JavaCodegen {
     }
 
     /** {@code long dropKey0 = Rng.streamKey(seed, step * 1 + 0);} for every mask the kernel draws. */
-    private String maskKeys(Kernel k) {
+    private CodeBlock maskKeys(Kernel k) {
         Set<Node> used = new java.util.TreeSet<>(java.util.Comparator.comparingInt(Node::id));
         for (Node mbr : k.members()) {
             if (mbr.op() == Op.DROPOUT_MASK) used.add(mbr);
@@ -1487,12 +1488,12 @@ public final class JavaCodegen {
                 if (in.op() == Op.DROPOUT_MASK && !k.inputs().contains(in)) used.add(in);
             }
         }
-        StringBuilder sb = new StringBuilder();
+        CodeBlock.Builder b = CodeBlock.builder();
         for (Node mask : used) {
-            sb.append("long ").append(maskKey(mask)).append(" = ").append(type(RNG)).append(".streamKey(seed, step * ").append(masks.size())
-                    .append(" + ").append(masks.indexOf(mask)).append(");\n");
+            b.addStatement("long $N = $T.streamKey(seed, step * $L + $L)", maskKey(mask), RNG, masks.size(),
+                    masks.indexOf(mask));
         }
-        return sb.toString();
+        return b.build();
     }
 
     private static List<String> extents(Shape s) {

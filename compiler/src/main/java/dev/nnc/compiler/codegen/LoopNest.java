@@ -1,5 +1,6 @@
 package dev.nnc.compiler.codegen;
 
+import com.palantir.javapoet.CodeBlock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -68,30 +69,32 @@ final class LoopNest {
         return sb.toString();
     }
 
-    /** The loops around {@code body} (lines without indentation), with 4-space indentation. */
-    String wrap(List<String> body) {
+    /** The loops around {@code body}. */
+    CodeBlock wrap(List<CodeBlock> body) {
         return wrap(body, null);
     }
 
     /**
      * The loops around {@code body}, loop d running over {@code ranges[dim][0]} to
      * {@code ranges[dim][1]} of the space's dimension it covers (a nest built without merging).
+     *
+     * <pre>
+     * for (int i0 = 0; i0 &lt; n; i0++) {
+     *     for (int i1 = 0; i1 &lt; 10; i1++) {
+     *         ... body ...
+     *     }
+     * }
+     * </pre>
      */
-    String wrap(List<String> body, String[][] ranges) {
-        StringBuilder sb = new StringBuilder();
-        String indent = "";
+    CodeBlock wrap(List<CodeBlock> body, String[][] ranges) {
+        CodeBlock.Builder b = CodeBlock.builder();
         for (int d = 0; d < extents.size(); d++) {
             String lo = ranges == null ? "0" : ranges[dims.get(d)][0];
             String hi = ranges == null ? extents.get(d) : ranges[dims.get(d)][1];
-            sb.append(indent).append("for (int i").append(d).append(" = ").append(lo).append("; i").append(d)
-                    .append(" < ").append(hi).append("; i").append(d).append("++) {\n");
-            indent += "    ";
+            b.beginControlFlow("for (int i$L = $L; i$L < $L; i$L++)", d, lo, d, hi, d);
         }
-        for (String line : body) sb.append(indent).append(line).append('\n');
-        for (int d = extents.size() - 1; d >= 0; d--) {
-            indent = indent.substring(4);
-            sb.append(indent).append("}\n");
-        }
-        return sb.toString();
+        body.forEach(b::add);
+        for (int d = extents.size() - 1; d >= 0; d--) b.endControlFlow();
+        return b.build();
     }
 }
