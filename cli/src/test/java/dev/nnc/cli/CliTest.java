@@ -321,6 +321,24 @@ class CliTest {
         assertTrue(t.out().contains("epoch=1 train_loss="), t.out());
     }
 
+    /** Images reach models whose input is [N, 784], [N, 1, 28, 28] (a CNN) or [N, 28, 28] (rows as a sequence). */
+    @Test
+    void trainFeedsImagesToFlatConvolutionalAndRecurrentModels(@TempDir Path dir) throws IOException {
+        writeIdx(dir, "train", 64, 7);
+        writeIdx(dir, "t10k", 32, 8);
+        for (String input : java.util.List.of("x: f32[N, 784]\n    h = x |> dense(8)",
+                "x: f32[N, 1, 28, 28]\n    h = x |> conv2d(2, kernel = 5, stride = 3) |> relu |> max_pool(2) |> flatten",
+                "x: f32[N, 28, 28]\n    h = x |> rnn(6, return_sequences = false)")) {
+            Path src = dir.resolve("m.nn");
+            Files.writeString(src, "model M {\n    input " + input + "\n    target y: i32[N]\n    logits = dense(h, 10)\n"
+                    + "    output logits\n    loss cross_entropy(logits, y)\n    optimizer sgd(lr = 0.05)\n}\n");
+            Run r = nnc("train", src.toString(), "--data", dir.toString(), "--epochs", "1", "--batch", "16",
+                    "--no-progress");
+            assertEquals(0, r.code(), input + ": " + r.err());
+            assertTrue(r.out().contains("epoch=1 train_loss="), r.out());
+        }
+    }
+
     @Test
     void trainChecksSaveAndDataPathsBeforeTraining(@TempDir Path dir) throws IOException {
         Path src = dir.resolve("two.nn");
