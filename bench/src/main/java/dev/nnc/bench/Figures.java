@@ -3,7 +3,7 @@ package dev.nnc.bench;
 import dev.nnc.compiler.api.CompileOptions;
 import dev.nnc.compiler.api.Nnc;
 import dev.nnc.compiler.api.SourceFile;
-import dev.nnc.compiler.codegen.PlanReport;
+import dev.nnc.compiler.report.PlanReport;
 import dev.nnc.compiler.ir.ModelIr;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.nnc.compiler.codegen;
+package dev.nnc.compiler.emit.jvm;
 
 import dev.nnc.compiler.ir.ModelIr;
 import dev.nnc.templates.Templates;

@@ -1,4 +1,4 @@
-package dev.nnc.compiler.codegen;
+package dev.nnc.compiler.emit.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.nnc.compiler.codegen;
+package dev.nnc.compiler.report;
 
 import dev.nnc.compiler.api.CompileOptions;
 import dev.nnc.compiler.api.SourceFile;
@@ -7,6 +7,7 @@ import dev.nnc.compiler.ir.Node;
 import dev.nnc.compiler.kernel.FuseKernels;
 import dev.nnc.compiler.kernel.Kernel;
 import dev.nnc.compiler.kernel.ModelPlan;
+import dev.nnc.compiler.emit.jvm.UpdateSteps;
 import dev.nnc.compiler.kernel.PlanMemory;
 import dev.nnc.templates.Templates;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ public final class PlanReport {
 
     public PlanReport(ModelIr m, SourceFile source, CompileOptions options, String version, int batch) {
         this.model = m;
-        this.plan = JavaCodegen.planOf(m, options);
+        this.plan = dev.nnc.compiler.emit.jvm.JavaCodegen.planOf(m, options);
         this.steps = m.optimizer() == null || !plan.options().training() ? null
                 : UpdateSteps.of(Templates.backend("jvm"), m.optimizer(), stepVars(m.optimizer()));
         this.training = plan.train() != null;

@@ -1,4 +1,4 @@
-package dev.nnc.compiler.codegen;
+package dev.nnc.compiler.emit.jvm;
 
 import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.AnnotationSpec;
@@ -70,6 +70,10 @@ public final class JavaCodegen {
     private final CompileOptions options;
     private final String version;
     private final boolean f64;
+    /** The element type's helpers, shared with the other writers. */
+    private final Jvm jvm;
+    /** Writes the optimizer update (made once the parameters are laid out). */
+    private UpdateWriter update;
     private final TypeName t;
     private final ArrayTypeName arrayType;
     private final Templates templates = Templates.backend("jvm");
@@ -118,6 +122,7 @@ public final class JavaCodegen {
         this.f64 = options.dtype() == CompileOptions.Precision.F64;
         this.t = f64 ? TypeName.DOUBLE : TypeName.FLOAT;
         this.arrayType = ArrayTypeName.of(t);
+        this.jvm = new Jvm(f64);
         this.trainable = plan.options().training();
         this.plan = plan;
     }
@@ -140,6 +145,7 @@ public final class JavaCodegen {
     private GeneratedSource run() {
         ids.take(className); // a nested kernel class or a member must not take the model's own name
         layoutParams();
+        update = new UpdateWriter(m, jvm, templates, paramOffsets);
         layoutGlobals();
         TypeSpec.Builder cls = TypeSpec.classBuilder(className)
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
@@ -149,7 +155,7 @@ public final class JavaCodegen {
                         .addMember("comments", "$L", JavaText.literal("from " + fileName())).build())
                 .addJavadoc(classDoc());
         addConstants(cls);
-        if (trainable) addL2Segments(cls);
+        if (trainable) update.addL2Segments(cls);
         addFields(cls);
         // the entry points first: generating them creates the kernels, which the constructor sizes
         MethodSpec predict = runMethod("forwardPredict", "Forward pass in inference mode: outputs only.",
@@ -165,18 +171,7 @@ public final class JavaCodegen {
         cls.addMethod(loss);
         if (trainable) {
             cls.addMethod(training);
-            if (options.fuse()) {
-                cls.addField(FieldSpec.builder(PARALLEL.nestedClass("RangeBody"), "updateBody", Modifier.PRIVATE,
-                        Modifier.FINAL).addJavadoc("The update over a range of parameters, bound once.\n")
-                        .initializer("this::updateRange").build());
-                cls.addMethod(hook("update", TypeName.VOID)
-                        .addJavadoc("$L update, one pass over the whole flat parameter buffer, split across the pool.\n",
-                                m.optimizer().kind())
-                        .addStatement("$T.forRange(PARAM_COUNT, $L, updateBody)", PARALLEL, UPDATE_GRAIN).build());
-                cls.addMethod(updateMethod());
-            } else {
-                unfusedUpdateMethods().forEach(cls::addMethod);
-            }
+            update.addTo(cls, options.fuse());
         } else {
             String why = m.trainable() ? "model " + m.name() + " was compiled with --mode inference; it can only predict"
                     : "model " + m.name() + " has no loss; it can only predict";
@@ -332,29 +327,19 @@ public final class JavaCodegen {
     // ---- literals ----
 
     private String lit(double v) {
-        if (f64) {
-            String s = Double.toString(v);
-            return v < 0 ? "(" + s + ")" : s;
-        }
-        String s = Float.toString((float) v) + "f";
-        return v < 0 ? "(" + s + ")" : s;
+        return jvm.lit(v);
     }
 
     private String cast() {
-        return f64 ? "" : "(float) ";
+        return jvm.cast();
     }
 
     private String typeName() {
-        return f64 ? "double" : "float";
+        return jvm.typeName();
     }
 
     private Map<String, String> baseVars() {
-        Map<String, String> v = new HashMap<>();
-        v.put("T", typeName());
-        v.put("cast", cast());
-        v.put("Rng", type(RNG));
-        v.put("Arrays", type(ARRAYS));
-        return v;
+        return jvm.baseVars();
     }
 
     // ---- class skeleton ----
@@ -451,8 +436,8 @@ public final class JavaCodegen {
         if (trainable && !options.fuse()) {
             cls.addField(FieldSpec.builder(arrayType, "scratch", Modifier.PRIVATE, Modifier.FINAL)
                     .addJavadoc("Temporaries of the unfused update: $L slots of LARGEST_PARAM values.\n",
-                            updateSteps().scratchSlots())
-                    .initializer("new $T[$L * LARGEST_PARAM]", t, updateSteps().scratchSlots()).build());
+                            update.steps().scratchSlots())
+                    .initializer("new $T[$L * LARGEST_PARAM]", t, update.steps().scratchSlots()).build());
         }
         for (ModelIr.Feed f : m.feeds()) {
             if (f.node().type() == Node.Type.INT) {
@@ -547,8 +532,7 @@ public final class JavaCodegen {
 
     /** A protected override of one of the base class's hooks. */
     private static MethodSpec.Builder hook(String name, TypeName returns) {
-        return MethodSpec.methodBuilder(name).addAnnotation(Override.class).addModifiers(Modifier.PROTECTED)
-                .returns(returns);
+        return Jvm.hook(name, returns);
     }
 
     /** A hook the model cannot serve (no loss, compiled for inference): it throws {@code why}. */
@@ -1126,35 +1110,14 @@ public final class JavaCodegen {
         return name(n) + " " + n.shape();
     }
 
-    /**
-     * Marks a class reference in kernel text ({@link #type}); never in generated code, since every
-     * character of .nn text that reaches it is printable ASCII (JavaText) and the templates are ours.
-     */
-    private static final char TYPE_MARK = '\u0001';
-
-    /** A class reference inside kernel text or a template variable: {@link #withTypes} makes it a {@code $T}. */
     private static String type(ClassName c) {
-        return TYPE_MARK + c.reflectionName() + TYPE_MARK;
+        return Jvm.type(c);
     }
 
-    private static final ClassName ARRAYS = ClassName.get("java.util", "Arrays");
+    private static final ClassName ARRAYS = Jvm.ARRAYS;
 
-    /**
-     * Kernel text → code: the class references it holds ({@link #type}; the templates write them
-     * as {@code ${Rng}}, {@code ${Arrays}}) become {@code $T} arguments, so JavaPoet imports them.
-     */
     private static CodeBlock withTypes(String text) {
-        CodeBlock.Builder b = CodeBlock.builder();
-        String[] parts = text.split(String.valueOf(TYPE_MARK), -1);
-        if (parts.length % 2 == 0) throw new IllegalStateException("unbalanced class reference in kernel text");
-        for (int i = 0; i < parts.length; i++) {
-            if (i % 2 == 0) {
-                if (!parts[i].isEmpty()) b.add("$L", parts[i]);
-            } else {
-                b.add("$T", ClassName.bestGuess(parts[i]));
-            }
-        }
-        return b.build();
+        return Jvm.withTypes(text);
     }
 
     private CodeBlock body(Kernel k, KernelSig sig) {
@@ -1514,157 +1477,4 @@ public final class JavaCodegen {
         return r;
     }
 
-    /** Parameters per parallel chunk of the fused update. */
-    private static final int UPDATE_GRAIN = 1 << 14;
-
-    /**
-     * The optimizer as one pass over the flat parameter buffer, {@code updateRange(lo, hi)} over
-     * chunks of it on the pool. With {@code regularize l2(λ)} the pass walks runs of parameters that
-     * share a strength (weights λ, biases 0) and adds λ·w to each gradient on the fly:
-     *
-     * <pre>
-     * for (int s = 0; s < L2_END.length; s++) {
-     *     float l2 = L2[s];
-     *     for (int i = Math.max(lo, s == 0 ? 0 : L2_END[s - 1]); i < Math.min(hi, L2_END[s]); i++) {
-     *         ... grads[i] + l2 * params[i] ...
-     *     }
-     * }
-     * </pre>
-     */
-    private MethodSpec updateMethod() {
-        ModelIr.Optimizer opt = m.optimizer();
-        Map<String, String> vars = optimizerVars();
-        String template = UpdateSteps.templateOf(opt);
-        if (template.equals("sgd_momentum")) {
-            vars.put("direction", updateSteps().nesterov() ? "(g + " + lit(opt.arg("momentum")) + " * v)" : "v");
-        }
-        boolean l2 = opt.l2() > 0 && m.params().stream().anyMatch(ModelIr.Param::weight);
-        MethodSpec.Builder b = MethodSpec.methodBuilder("updateRange").addModifiers(Modifier.PRIVATE)
-                .addParameter(TypeName.INT, "lo").addParameter(TypeName.INT, "hi")
-                .addJavadoc("$L update of the parameters [lo, hi)$L.\n", opt.kind(),
-                        l2 ? ", with l2 " + opt.l2() + " on weights" : "");
-        b.addStatement("int count = PARAM_COUNT");
-        if (template.equals("adam")) {
-            b.addStatement("long t = steps + 1");
-            b.addCode(withTypes(templates.skeleton("adam_bias_correction", vars)));
-        }
-        if (!l2) {
-            vars.put("from", "lo");
-            vars.put("to", "hi");
-            vars.put("g", "grads[i]");
-            b.addCode(withTypes(templates.skeleton(template, vars)));
-            return b.build();
-        }
-        vars.put("from", "Math.max(lo, s == 0 ? 0 : L2_END[s - 1])");
-        vars.put("to", "Math.min(hi, L2_END[s])");
-        vars.put("g", "(grads[i] + l2 * params[i])");
-        b.beginControlFlow("for (int s = 0; s < L2_END.length; s++)");
-        b.addStatement("$T l2 = L2[s]", t);
-        b.addCode(withTypes(templates.skeleton(template, vars)));
-        b.endControlFlow();
-        return b.build();
-    }
-
-    /** The optimizer's hyper-parameters as template variables. */
-    private Map<String, String> optimizerVars() {
-        ModelIr.Optimizer opt = m.optimizer();
-        Map<String, String> vars = baseVars();
-        vars.put("lr", lit(opt.arg("lr")));
-        vars.put("l2", "l2");
-        for (String name : List.of("beta1", "beta2", "eps", "momentum")) {
-            if (opt.args().containsKey(name)) vars.put(name, lit(opt.arg(name)));
-        }
-        return vars;
-    }
-
-    /** The optimizer's steps (the unfused update; the report counts both updates from them), parsed once. */
-    UpdateSteps updateSteps() {
-        if (updateSteps == null) updateSteps = UpdateSteps.of(templates, m.optimizer(), optimizerVars());
-        return updateSteps;
-    }
-
-    /**
-     * The unfused baseline of the update ({@code --no-fuse}): per parameter tensor, one loop per
-     * operation of {@code jvm/OPTIMIZER.steps}, temporaries in {@code scratch}.
-     */
-    private List<MethodSpec> unfusedUpdateMethods() {
-        ModelIr.Optimizer opt = m.optimizer();
-        UpdateSteps steps = updateSteps();
-        MethodSpec.Builder update = hook("update", TypeName.VOID)
-                .addJavadoc("$L update, unfused (--no-fuse): each parameter tensor in turn, one loop per operation.\n",
-                        opt.kind());
-        for (ModelIr.Param p : m.params()) {
-            boolean l2 = opt.l2() > 0 && p.weight();
-            update.addStatement("updateTensor($L, $L, $L) /* $L */", paramOffsets.get(p),
-                    p.node().shape().staticSize(), lit(l2 ? opt.l2() : 0), JavaText.comment(p.name()));
-        }
-        MethodSpec.Builder one = MethodSpec.methodBuilder("updateTensor").addModifiers(Modifier.PRIVATE)
-                .addJavadoc("$L on the parameters [from, from + len), one loop per operation.\n", opt.kind())
-                .addParameter(TypeName.INT, "from").addParameter(TypeName.INT, "len").addParameter(t, "l2");
-        one.addStatement("int count = PARAM_COUNT");
-        if (UpdateSteps.templateOf(opt).equals("adam")) {
-            one.addStatement("long t = steps + 1");
-            one.addCode(withTypes(templates.skeleton("adam_bias_correction", optimizerVars())));
-        }
-        one.addStatement("$T gg = l2 != 0 ? scratch : grads", arrayType);
-        one.addStatement("int ggOff = l2 != 0 ? $L * LARGEST_PARAM : from", steps.ggSlot());
-        boolean guarded = false;
-        for (UpdateSteps.Step st : steps.steps()) {
-            if (st.when().equals("l2") != guarded) {
-                if (guarded) one.endControlFlow(); else one.beginControlFlow("if (l2 != 0)");
-                guarded = !guarded;
-            }
-            if (!st.when().isEmpty() && !st.when().equals("l2") && !st.runs(false, steps.nesterov())) continue;
-            one.beginControlFlow("for (int i = 0; i < len; i++)");
-            one.addStatement("$L = $L", element(st.target(), steps), arrays(st, steps));
-            one.endControlFlow();
-        }
-        if (guarded) one.endControlFlow();
-        return List.of(update.build(), one.build());
-    }
-
-    /** An update step's expression with every array written as its element ({@link UpdateSteps.Step#parts}). */
-    private static String arrays(UpdateSteps.Step step, UpdateSteps steps) {
-        StringBuilder sb = new StringBuilder();
-        List<String> parts = step.parts();
-        for (int i = 0; i < parts.size(); i++) sb.append(i % 2 == 0 ? parts.get(i) : element(parts.get(i), steps));
-        return sb.toString();
-    }
-
-    private static String element(String array, UpdateSteps steps) {
-        return switch (array) {
-            case "p" -> "params[from + i]";
-            case "g" -> "grads[from + i]";
-            case "s0" -> "state[from + i]";
-            case "s1" -> "state[count + from + i]";
-            case "gg" -> "gg[ggOff + i]";
-            default -> "scratch[" + (array.charAt(1) - '0') + " * LARGEST_PARAM + i]";
-        };
-    }
-
-    /** Runs of parameters with the same l2 strength: their end offsets and strengths. */
-    private void addL2Segments(TypeSpec.Builder cls) {
-        ModelIr.Optimizer opt = m.optimizer();
-        if (opt == null || opt.l2() == 0 || m.params().stream().noneMatch(ModelIr.Param::weight)) return;
-        List<Integer> ends = new ArrayList<>();
-        List<Boolean> decays = new ArrayList<>();
-        int off = 0;
-        for (ModelIr.Param p : m.params()) {
-            off += p.node().shape().staticSize();
-            if (!decays.isEmpty() && decays.getLast() == p.weight()) {
-                ends.set(ends.size() - 1, off);
-            } else {
-                ends.add(off);
-                decays.add(p.weight());
-            }
-        }
-        cls.addField(FieldSpec.builder(ArrayTypeName.of(TypeName.INT), "L2_END", Modifier.PRIVATE, Modifier.STATIC,
-                Modifier.FINAL).addJavadoc("Ends of the runs of parameters that share an l2 strength (weights, then "
-                + "biases, ...).\n").initializer("{$L}", String.join(", ", ends.stream().map(String::valueOf).toList()))
-                .build());
-        cls.addField(FieldSpec.builder(arrayType, "L2", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                .addJavadoc("l2 strength of each run: regularize l2($L) on weights, 0 on biases.\n", opt.l2())
-                .initializer("{$L}", String.join(", ", decays.stream().map(w -> lit(w ? opt.l2() : 0)).toList()))
-                .build());
-    }
 }

@@ -1,4 +1,4 @@
-package dev.nnc.compiler.codegen;
+package dev.nnc.compiler.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package dev.nnc.compiler.codegen;
+package dev.nnc.compiler.emit.jvm;
 
 import com.palantir.javapoet.CodeBlock;
 import java.util.ArrayList;
