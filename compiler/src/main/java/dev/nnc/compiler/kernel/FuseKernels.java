@@ -2,6 +2,7 @@ package dev.nnc.compiler.kernel;
 
 import dev.nnc.compiler.ir.Node;
 import dev.nnc.compiler.ir.Op;
+import dev.nnc.compiler.ir.Shape;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -28,7 +29,10 @@ import java.util.Set;
  *       (seed, step, element)) and stored only when the backward pass reads it;</li>
  *   <li>a row-wise op (softmax, log_softmax, cross-entropy) over the value an open kernel has just
  *       computed runs at that kernel's end, over rows still in cache; otherwise it is a kernel of
- *       its own.</li>
+ *       its own;</li>
+ *   <li>a forward pool over the value a loop over samples has just computed runs at the end of
+ *       each chunk of that loop ({@link dev.nnc.compiler.ops.OpDef#fusesPerSample}): the conv's
+ *       bias and relu, then the pool, over samples still in cache, on the pool's threads.</li>
  * </ol>
  * A kernel is sealed as soon as a node outside it reads one of its values, which keeps the kernel
  * order (by last op) a valid schedule. A member read outside its kernel, or returned, is written to
@@ -67,7 +71,18 @@ public final class FuseKernels {
         Kernel k;
         switch (x.op().family()) {
             case GEMM -> k = open(Kernel.gemm(x));
-            case WINDOW -> k = open(Kernel.rowwise(x)); // a pool or its gradient, kept whole
+            case WINDOW -> {
+                Node in = x.input(0);
+                Kernel g = openKernelOf(in, x);
+                if (x.op().def().fusesPerSample() && g != null && g.rowTail() == null && g.members().contains(in)
+                        && g.space().equals(in.shape()) && in.shape().batched() && in.shape().dim(0) == Shape.BATCH) {
+                    g.setRowTail(x); // a pool of the samples this loop has just computed, chunk by chunk
+                    g.sealed = true;
+                    k = g;
+                } else {
+                    k = open(Kernel.rowwise(x)); // a pool or its gradient, kept whole
+                }
+            }
             case LOOP -> {
                 if (x.op() == Op.LOOP_OUT) { // a further result of the reverse loop that computes its input
                     k = owner.get(x.input(0));

@@ -39,7 +39,7 @@ public final class PlaceKernels {
 
     /** A loop over batch rows (the kernel's own, or the one after a product whose epilogue cannot run per tile). */
     private static boolean rowLoop(Kernel k) {
-        if (k.rowTail() != null) return false;
+        if (k.rowTail() != null && !k.rowTail().op().def().fusesPerSample()) return false; // a row op runs whole
         if (k.members().isEmpty() && k.reductions().isEmpty()) return false;
         return k.space().rank() >= 1 && k.space().dim(0) == Shape.BATCH;
     }

@@ -90,6 +90,15 @@ public abstract class OpDef {
     }
 
     /**
+     * Whether the op may run as the tail of the loop that computes its one input, chunk of samples
+     * by chunk of samples: each sample's output reads that sample's input only (a forward pool).
+     * Its skeleton then runs per chunk, over rows still in cache. False by default.
+     */
+    public boolean fusesPerSample() {
+        return false;
+    }
+
+    /**
      * Scratch elements per batch row the op's kernel needs while it runs (a convolution's im2col
      * matrix); the memory plan gives it a buffer live in that kernel only. 0 for most ops.
      */

@@ -133,6 +133,12 @@ public final class Pooling {
         public final Shape shape(List<Node> inputs, Attrs a) {
             return outShape(inputs.getFirst().shape(), (Attrs.Pool) a, key());
         }
+
+        /** A sample's windows lie in that sample's planes: the pool can follow its producer per chunk. */
+        @Override
+        public final boolean fusesPerSample() {
+            return true;
+        }
     }
 
     /** The largest value of each window. */

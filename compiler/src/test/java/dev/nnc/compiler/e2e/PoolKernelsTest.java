@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Kernels that run on the pool's threads as small classes (products with tile epilogues, loops over
  * chunks of rows): the results do not depend on how many threads share the work, sums included; a
- * kernel class never takes the model's name; tensor names never collide with the generated locals.
+ * kernel class never takes the model's name; tensor names never collide with the generated locals;
+ * a pool fused at the end of its convolution's chunks gives the interpreter's values.
  */
 class PoolKernelsTest {
     /** The model is named like its first kernel ("matmul + add + tanh") on purpose. */
@@ -123,6 +124,40 @@ class PoolKernelsTest {
         for (int i = 0; i < losses.getFirst().length; i++) {
             assertTrue(Double.isFinite(losses.getFirst()[i]));
             assertEquals(losses.get(1)[i], losses.getFirst()[i], 0.0, "step " + i);
+        }
+    }
+
+    /**
+     * Pools of every kind fused into the loop of the convolution before them (bias, relu, then the
+     * pool, per chunk of 16 samples), and one that cannot be (its input is the product itself, not a
+     * value the loop computes): outputs, losses and gradients agree with the interpreter over 37
+     * samples, three chunks with a short last one, with one thread and with four.
+     */
+    private static final String POOLS = """
+            model Pools {
+                input  x: f32[N, 2, 9, 9]
+                target y: i32[N]
+                a = x |> conv2d(3, kernel = 3, pad = 1) |> relu |> max_pool(2)
+                b = a |> conv2d(4, kernel = 2) |> tanh |> avg_pool(3, stride = 2, pad = 1)
+                c = b |> conv2d(4, kernel = 1, bias = false) |> max_pool(2, stride = 1)
+                logits = c |> flatten |> dense(3)
+                output logits
+                loss cross_entropy(logits, y)
+                optimizer sgd(lr = 0.1)
+            }
+            """;
+
+    @Test
+    void poolsFusedIntoTheirConvolutionsLoopAgreeWithTheInterpreter() {
+        CompileResult r = Nnc.compile(new SourceFile("pools.nn", POOLS), CompileOptions.defaults());
+        assertTrue(r.ok(), r.formatDiagnostics());
+        String java = r.sources().getFirst().code();
+        assertTrue(java.contains("Fuses conv2d, add, relu, max_pool over"), "max_pool not fused in:\n" + java);
+        assertTrue(java.contains("Fuses conv2d, add, tanh, avg_pool over"), "avg_pool not fused in:\n" + java);
+        assertTrue(java.contains("Fuses max_pool over [N, 4, 1, 1]"), "the pool of a bare product stays whole:\n" + java);
+        for (int threads : new int[] {1, 4}) {
+            Parallel.setThreads(threads);
+            ReferenceOracleTest.check("pools.nn", POOLS, 37);
         }
     }
 }

@@ -417,7 +417,7 @@ final class KernelWriter {
         if (k.rowwise() != null) {
             List<String> names = new ArrayList<>(sig.inputNames());
             names.add("out");
-            return withTypes(rowTemplate(k.rowwise(), names, "rows"));
+            return withTypes(rowTemplate(k.rowwise(), names, names.stream().map(a -> a + "Off").toList(), "rows"));
         }
         CodeBlock.Builder code = CodeBlock.builder();
         if (k.gemm() != null) code.add(gemmCall(k, sig, null));
@@ -427,22 +427,49 @@ final class KernelWriter {
         }
         if (k.rowTail() != null) {
             Node tail = k.rowTail();
-            List<String> names = new ArrayList<>();
-            for (Node in : tail.inputs()) {
-                int o = sig.outputs().indexOf(in);
-                names.add(o >= 0 ? sig.outputNames().get(o) : sig.inputNames().get(sig.inputs().indexOf(in)));
-            }
-            names.add(sig.outputNames().get(sig.outputs().indexOf(tail)));
-            sb.append(rowTemplate(tail, names, rowCount(tail)));
+            List<String> names = tailNames(tail, sig);
+            String rows = tail.op().def().rowsAreSamples() ? planeRows(tail) : rowCount(tail);
+            sb.append(rowTemplate(tail, names, names.stream().map(a -> a + "Off").toList(), rows));
         }
         return code.add(withTypes(sb.toString())).build();
+    }
+
+    /** The arrays of a row tail's inputs (the kernel's outputs or inputs) then of its output. */
+    private static List<String> tailNames(Node tail, KernelSig sig) {
+        List<String> names = new ArrayList<>();
+        for (Node in : tail.inputs()) {
+            int o = sig.outputs().indexOf(in);
+            names.add(o >= 0 ? sig.outputNames().get(o) : sig.inputNames().get(sig.inputs().indexOf(in)));
+        }
+        names.add(sig.outputNames().get(sig.outputs().indexOf(tail)));
+        return names;
+    }
+
+    /**
+     * A per-sample tail (a pool) over the samples of one chunk, after the chunk's loop: its operands'
+     * offsets moved to the chunk's first sample, its rows the chunk's samples.
+     */
+    private CodeBlock chunkTail(Node tail, KernelSig sig) {
+        List<String> names = tailNames(tail, sig);
+        List<Node> operands = new ArrayList<>(tail.inputs());
+        operands.add(tail);
+        List<String> offsets = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            bodyUses.add(names.get(i));
+            offsets.add(names.get(i) + "Off + first * " + operands.get(i).shape().staticSize());
+        }
+        return CodeBlock.builder()
+                .addStatement("int first = chunk * $L", CHUNK_ROWS)
+                .addStatement("int samples = Math.min(n - first, $L)", CHUNK_ROWS)
+                .add(withTypes(rowTemplate(tail, names, offsets, "samples")))
+                .build();
     }
 
     /**
      * A row-wise op's loop skeleton with its operands named: {@code names} are the arrays of the
      * op's inputs then its output (each with an {@code Off} offset), {@code rows} the row count.
      */
-    private String rowTemplate(Node op, List<String> names, String rows) {
+    private String rowTemplate(Node op, List<String> names, List<String> offsets, String rows) {
         Map<String, String> vars = gen.baseVars();
         Node x = op.input(0);
         vars.put("cols", Integer.toString(x.shape().rank() == 0 ? 1 : x.shape().dim(x.shape().rank() - 1)));
@@ -453,7 +480,7 @@ final class KernelWriter {
         roles.add("out");
         for (int i = 0; i < roles.size(); i++) {
             vars.put(roles.get(i), names.get(i));
-            vars.put(roles.get(i) + "Off", names.get(i) + "Off");
+            vars.put(roles.get(i) + "Off", offsets.get(i));
         }
         return gen.templates.skeleton(op.op().key(), vars);
     }
@@ -670,6 +697,7 @@ final class KernelWriter {
             if (at[1] == 1) chunk.addStatement("$L acc$L = 0", gen.typeName(), at[0]);
         }
         chunk.add(loops.wrap(body, ranges));
+        if (k.rowTail() != null) chunk.add(chunkTail(k.rowTail(), sig));
         for (int[] at : partial.values()) {
             if (at[1] == 1) {
                 chunk.addStatement("partials[chunk * $L$L] = acc$L", partialStride(partial),
