@@ -7,7 +7,8 @@ import java.util.Random;
 
 /**
  * GFLOP/s of {@link Gemm} on the products the sample models run (batch 128), with the Vector API
- * micro-kernel and with the plain-Java one, in the same process, rounds interleaved.
+ * micro-kernel and with the plain-Java one, in the same process, rounds interleaved, and as a
+ * fraction of the machine's FMA peak measured first in the same run ({@link FmaPeak}).
  *
  * <p>Usage: {@code GemmSpeed [rounds=5]}; run with {@code --add-modules jdk.incubator.vector}
  * ({@code bench/run} does) or only the plain kernel is measured.
@@ -19,15 +20,20 @@ public final class GemmSpeed {
     /** m, n, k, transA, transB: forward, data gradient and weight gradient of fashion_mlp's layers. */
     private static final int[][] SHAPES = {
         {128, 256, 784, 0, 0}, {784, 256, 128, 1, 0}, {128, 10, 256, 0, 0}, {128, 256, 10, 0, 1},
-        {256, 10, 128, 1, 0}, {128, 128, 784, 0, 0}, {512, 512, 512, 0, 0}};
+        {256, 10, 128, 1, 0}, {128, 128, 784, 0, 0}, {512, 512, 512, 0, 0}, {1024, 1024, 1024, 0, 0}};
 
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         boolean vector = Gemm.vectorAvailable();
         System.out.printf(Locale.ROOT, "threads %d, Vector API %s%n", Parallel.threads(),
                 vector ? "available (" + Gemm.vectorDescription() + ")" : "not available (plain only)");
-        System.out.println("| m×n×k | transA | transB | plain GFLOP/s | vector GFLOP/s | vector / plain |");
-        System.out.println("|---|---|---|---|---|---|");
+        double peak = vector ? FmaPeak.gflops(3) : 0;
+        if (vector) {
+            System.out.printf(Locale.ROOT, "FMA peak (%s vectors, 12 chains per thread, %d threads): %.1f GFLOP/s%n",
+                    FmaPeak.width(), Parallel.threads(), peak);
+        }
+        System.out.println("| m×n×k | transA | transB | plain GFLOP/s | vector GFLOP/s | vector / plain | vector / FMA peak |");
+        System.out.println("|---|---|---|---|---|---|---|");
         Random r = new Random(1);
         for (int[] s : SHAPES) {
             int m = s[0], n = s[1], k = s[2];
@@ -50,9 +56,10 @@ public final class GemmSpeed {
                 }
             }
             Gemm.useVectorApi(vector);
-            System.out.printf(Locale.ROOT, "| %d×%d×%d | %s | %s | %.1f | %s | %s |%n", m, n, k, ta, tb, best[0],
+            System.out.printf(Locale.ROOT, "| %d×%d×%d | %s | %s | %.1f | %s | %s | %s |%n", m, n, k, ta, tb, best[0],
                     vector ? String.format(Locale.ROOT, "%.1f", best[1]) : "—",
-                    vector ? String.format(Locale.ROOT, "%.2f", best[1] / best[0]) : "—");
+                    vector ? String.format(Locale.ROOT, "%.2f", best[1] / best[0]) : "—",
+                    vector ? String.format(Locale.ROOT, "%.2f", best[1] / peak) : "—");
         }
     }
 }

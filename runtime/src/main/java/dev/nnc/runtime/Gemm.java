@@ -34,6 +34,8 @@ public final class Gemm {
     static final int NC = 256;
     /** Steps along k per packed panel. */
     static final int KC = 256;
+    /** A block of C with more rows than this reads a dense copy of a wide B's panel (the copy is paid once per block). */
+    static final int PACK_ROWS = 16;
     /** Rows per parallel unit (the micro-kernel's height). */
     static final int MR = 4;
     /** Columns per parallel unit when C is split by columns. */
@@ -196,6 +198,14 @@ public final class Gemm {
                         for (int p = 0; p < kc; p++) {
                             bp[p * w + j] = b[src + p];
                         }
+                    }
+                    panel = bp;
+                    panelOff = 0;
+                    ldb = w;
+                } else if (w < n && i1 - i0 > PACK_ROWS) {
+                    // rows of B n apart (4 KB at n = 1024) alias in the cache: a dense copy of the panel
+                    for (int p = 0; p < kc; p++) {
+                        System.arraycopy(b, panelOff + p * n, bp, p * w, w);
                     }
                     panel = bp;
                     panelOff = 0;
@@ -417,6 +427,14 @@ public final class Gemm {
                         for (int p = 0; p < kc; p++) {
                             bp[p * w + j] = b[src + p];
                         }
+                    }
+                    panel = bp;
+                    panelOff = 0;
+                    ldb = w;
+                } else if (w < n && i1 - i0 > PACK_ROWS) {
+                    // rows of B n apart (4 KB at n = 1024) alias in the cache: a dense copy of the panel
+                    for (int p = 0; p < kc; p++) {
+                        System.arraycopy(b, panelOff + p * n, bp, p * w, w);
                     }
                     panel = bp;
                     panelOff = 0;
