@@ -22,7 +22,7 @@ import java.util.Arrays;
  * needs no copy of B either.
  *
  * <p>Products of at least {@value #PARALLEL_WORK} multiply-adds are split across {@link Parallel}:
- * by blocks of four rows of C, or by blocks of {@value #NR} columns when B is transposed (each
+ * by blocks of {@link #ROW_UNIT} rows of C (the tallest tile: 8 with AVX-512, else 4), or by blocks of {@value #NR} columns when B is transposed (each
  * thread then copies only its own part of B) or when C has too few rows to keep the pool busy.
  *
  * <p>A call allocates nothing after the first on a thread: the panels live in a thread-local
@@ -36,7 +36,7 @@ public final class Gemm {
     static final int KC = 256;
     /** A block of C with more rows than this reads a dense copy of a wide B's panel (the copy is paid once per block). */
     static final int PACK_ROWS = 16;
-    /** Rows per parallel unit (the micro-kernel's height). */
+    /** Fewer rows than this against a transposed B use dot products instead of a copy of B. */
     static final int MR = 4;
     /** Columns per parallel unit when C is split by columns. */
     static final int NR = 64;
@@ -50,6 +50,12 @@ public final class Gemm {
     /** Whether the Vector API module is in the boot layer (run with {@code --add-modules jdk.incubator.vector}). */
     private static final boolean VECTOR_AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
             && !"false".equals(System.getProperty("nnc.vector"));
+
+    /**
+     * Rows per parallel unit: the vector kernel's tallest tile, so that a row of C is computed by
+     * the same tile (and the same arithmetic) however the rows are split between threads.
+     */
+    static final int ROW_UNIT = VECTOR_AVAILABLE && VectorKernels.TALL ? 8 : 4;
 
     /** Whether single-precision products use the Vector API micro-kernel. */
     private static volatile boolean vector = VECTOR_AVAILABLE;
@@ -588,7 +594,7 @@ public final class Gemm {
     }
 
     /**
-     * One parallel product: the arguments, and the split of C into units (blocks of {@value #MR}
+     * One parallel product: the arguments, and the split of C into units (blocks of {@link #ROW_UNIT}
      * rows, or of {@value #NR} columns). Reused per calling thread so a call allocates nothing.
      */
     private static final class Task implements Parallel.RangeBody {
@@ -668,8 +674,8 @@ public final class Gemm {
          * few chunks to occupy the pool) and runs them on {@link Parallel}.
          */
         void runSplit() {
-            int rowUnits = (m + MR - 1) / MR;
-            long rowGrain = Math.max(1, ceilDiv(CHUNK_WORK, (long) MR * n * k));
+            int rowUnits = (m + ROW_UNIT - 1) / ROW_UNIT;
+            long rowGrain = Math.max(1, ceilDiv(CHUNK_WORK, (long) ROW_UNIT * n * k));
             int colUnits = (n + NR - 1) / NR;
             long colGrain = Math.max(1, ceilDiv(CHUNK_WORK, (long) m * NR * k));
             long rowChunks = rowUnits / rowGrain;
@@ -699,8 +705,8 @@ public final class Gemm {
             int j0 = 0;
             int j1 = n;
             if (byRows) {
-                i0 = lo * MR;
-                i1 = Math.min(m, hi * MR);
+                i0 = lo * ROW_UNIT;
+                i1 = Math.min(m, hi * ROW_UNIT);
             } else {
                 j0 = lo * NR;
                 j1 = Math.min(n, hi * NR);

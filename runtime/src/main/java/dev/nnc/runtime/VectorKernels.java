@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The GEMM micro-kernels on the JDK Vector API (module {@code jdk.incubator.vector}): {@link Gemm}
  * calls them only when that module is in the boot layer, so this class is never loaded without it.
  *
- * <p>Register blocking: a tile of 4 rows × 2 vectors of C (8 accumulators; 32 floats with AVX-512)
+ * <p>Register blocking: with 32 vector registers, groups of 8 rows run an 8-row tile (see
+ * {@code tallTileF32}); otherwise, and for a last group of 4, a tile of 4 rows × 2 vectors of C (8 accumulators; 32 floats with AVX-512)
  * stays in registers for the whole k-slice; each step broadcasts 4 elements of A and loads 2
  * vectors of the packed B panel, then 8 fused multiply-adds. C is read and written once per slice
  * instead of once per 4 steps of k. Columns past the last whole tile run 4 rows × one masked vector
@@ -21,12 +22,18 @@ final class VectorKernels {
     private static final int FL = FS.length();
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
     private static final int DL = DS.length();
+    /**
+     * Whether whole groups of 8 rows run the 8-row tile: with 512-bit vectors (AVX-512) the machine
+     * has 32 vector registers; with 256-bit ones (AVX2, 16 registers) 16 accumulators would spill,
+     * so only 4-row tiles. {@code -Dnnc.tallTiles=false} turns it off (for comparisons).
+     */
+    static final boolean TALL = FS.vectorBitSize() >= 512 && !"false".equals(System.getProperty("nnc.tallTiles"));
 
     private VectorKernels() {
     }
 
     static String description() {
-        return FS.vectorBitSize() + "-bit vectors, " + FL + " floats";
+        return FS.vectorBitSize() + "-bit vectors, " + FL + " floats, " + (TALL ? "8" : "4") + "-row tiles";
     }
 
     // ---------------------------------------------------------------- float
@@ -40,7 +47,19 @@ final class VectorKernels {
                           float[] c, int cOff, int ldc, int mr, int w, int kc) {
         int wv = w - w % (2 * FL);
         int mv = mr - mr % 4;
-        for (int i = 0; i < mv; i += 4) {
+        int i = 0;
+        for (; TALL && i + 8 <= mv; i += 8) {
+            int r0 = aOff + i * ri;
+            int c0 = cOff + i * ldc;
+            for (int j = 0; j < wv; j += 2 * FL) {
+                tallTileF32(a, r0, ri, pc, b, bOff + j, ldb, c, c0 + j, ldc, kc);
+            }
+            for (int j = wv; j < w; j += FL) {
+                narrowTileF32(a, r0, ri, pc, b, bOff, j, w, ldb, c, c0 + j, ldc, kc);
+                narrowTileF32(a, r0 + 4 * ri, ri, pc, b, bOff, j, w, ldb, c, c0 + 4 * ldc + j, ldc, kc);
+            }
+        }
+        for (; i < mv; i += 4) {
             int r0 = aOff + i * ri;
             int c0 = cOff + i * ldc;
             for (int j = 0; j < wv; j += 2 * FL) {
@@ -95,6 +114,72 @@ final class VectorKernels {
     }
 
     /**
+     * C[8 × 2 vectors] at {@code ci} += A[8 × kc] from row {@code r0} · B[kc × 2 vectors] from column
+     * j, with 32 vector registers: 16 accumulators, 2 loads of B and 8 broadcasts per 16 fused
+     * multiply-adds (the 4-row tile needs 6 per 8). The accumulators start from C and are stored
+     * back: the 4-row tile's separate add would double the Vector API calls in the method, and past
+     * C2's inlining budget the broadcasts stop being intrinsics (measured 6× slower).
+     */
+    private static void tallTileF32(float[] a, int r0, int ri, int pc, float[] b, int j, int ldb,
+                                    float[] c, int ci, int ldc, int kc) {
+        FloatVector c00 = FloatVector.fromArray(FS, c, ci + 0 * ldc), c01 = FloatVector.fromArray(FS, c, ci + 0 * ldc + FL);
+        FloatVector c10 = FloatVector.fromArray(FS, c, ci + 1 * ldc), c11 = FloatVector.fromArray(FS, c, ci + 1 * ldc + FL);
+        FloatVector c20 = FloatVector.fromArray(FS, c, ci + 2 * ldc), c21 = FloatVector.fromArray(FS, c, ci + 2 * ldc + FL);
+        FloatVector c30 = FloatVector.fromArray(FS, c, ci + 3 * ldc), c31 = FloatVector.fromArray(FS, c, ci + 3 * ldc + FL);
+        FloatVector c40 = FloatVector.fromArray(FS, c, ci + 4 * ldc), c41 = FloatVector.fromArray(FS, c, ci + 4 * ldc + FL);
+        FloatVector c50 = FloatVector.fromArray(FS, c, ci + 5 * ldc), c51 = FloatVector.fromArray(FS, c, ci + 5 * ldc + FL);
+        FloatVector c60 = FloatVector.fromArray(FS, c, ci + 6 * ldc), c61 = FloatVector.fromArray(FS, c, ci + 6 * ldc + FL);
+        FloatVector c70 = FloatVector.fromArray(FS, c, ci + 7 * ldc), c71 = FloatVector.fromArray(FS, c, ci + 7 * ldc + FL);
+        FloatVector x;
+        for (int p = 0; p < kc; p++) {
+            int q = p * ldb + j;
+            FloatVector b0 = FloatVector.fromArray(FS, b, q);
+            FloatVector b1 = FloatVector.fromArray(FS, b, q + FL);
+            int e = r0 + p * pc;
+            x = FloatVector.broadcast(FS, a[e + 0 * ri]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(FS, a[e + 1 * ri]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(FS, a[e + 2 * ri]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(FS, a[e + 3 * ri]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(FS, a[e + 4 * ri]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(FS, a[e + 5 * ri]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(FS, a[e + 6 * ri]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(FS, a[e + 7 * ri]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(c, ci + 0 * ldc);
+        c01.intoArray(c, ci + 0 * ldc + FL);
+        c10.intoArray(c, ci + 1 * ldc);
+        c11.intoArray(c, ci + 1 * ldc + FL);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + FL);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + FL);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + FL);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + FL);
+        c60.intoArray(c, ci + 6 * ldc);
+        c61.intoArray(c, ci + 6 * ldc + FL);
+        c70.intoArray(c, ci + 7 * ldc);
+        c71.intoArray(c, ci + 7 * ldc + FL);
+    }
+
+    /**
      * The columns past the last whole tile: 4 rows × one vector from column {@code j}, masked to
      * the panel's width {@code w} (a layer of 10 outputs is one masked vector).
      */
@@ -131,7 +216,19 @@ final class VectorKernels {
                           double[] c, int cOff, int ldc, int mr, int w, int kc) {
         int wv = w - w % (2 * DL);
         int mv = mr - mr % 4;
-        for (int i = 0; i < mv; i += 4) {
+        int i = 0;
+        for (; TALL && i + 8 <= mv; i += 8) {
+            int r0 = aOff + i * ri;
+            int c0 = cOff + i * ldc;
+            for (int j = 0; j < wv; j += 2 * DL) {
+                tallTileF64(a, r0, ri, pc, b, bOff + j, ldb, c, c0 + j, ldc, kc);
+            }
+            for (int j = wv; j < w; j += DL) {
+                narrowTileF64(a, r0, ri, pc, b, bOff, j, w, ldb, c, c0 + j, ldc, kc);
+                narrowTileF64(a, r0 + 4 * ri, ri, pc, b, bOff, j, w, ldb, c, c0 + 4 * ldc + j, ldc, kc);
+            }
+        }
+        for (; i < mv; i += 4) {
             int r0 = aOff + i * ri;
             int c0 = cOff + i * ldc;
             for (int j = 0; j < wv; j += 2 * DL) {
@@ -183,6 +280,72 @@ final class VectorKernels {
     private static void addF64(double[] c, int at, DoubleVector v0, DoubleVector v1) {
         DoubleVector.fromArray(DS, c, at).add(v0).intoArray(c, at);
         DoubleVector.fromArray(DS, c, at + DL).add(v1).intoArray(c, at + DL);
+    }
+
+    /**
+     * C[8 × 2 vectors] at {@code ci} += A[8 × kc] from row {@code r0} · B[kc × 2 vectors] from column
+     * j, with 32 vector registers: 16 accumulators, 2 loads of B and 8 broadcasts per 16 fused
+     * multiply-adds (the 4-row tile needs 6 per 8). The accumulators start from C and are stored
+     * back: the 4-row tile's separate add would double the Vector API calls in the method, and past
+     * C2's inlining budget the broadcasts stop being intrinsics (measured 6× slower).
+     */
+    private static void tallTileF64(double[] a, int r0, int ri, int pc, double[] b, int j, int ldb,
+                                    double[] c, int ci, int ldc, int kc) {
+        DoubleVector c00 = DoubleVector.fromArray(DS, c, ci + 0 * ldc), c01 = DoubleVector.fromArray(DS, c, ci + 0 * ldc + DL);
+        DoubleVector c10 = DoubleVector.fromArray(DS, c, ci + 1 * ldc), c11 = DoubleVector.fromArray(DS, c, ci + 1 * ldc + DL);
+        DoubleVector c20 = DoubleVector.fromArray(DS, c, ci + 2 * ldc), c21 = DoubleVector.fromArray(DS, c, ci + 2 * ldc + DL);
+        DoubleVector c30 = DoubleVector.fromArray(DS, c, ci + 3 * ldc), c31 = DoubleVector.fromArray(DS, c, ci + 3 * ldc + DL);
+        DoubleVector c40 = DoubleVector.fromArray(DS, c, ci + 4 * ldc), c41 = DoubleVector.fromArray(DS, c, ci + 4 * ldc + DL);
+        DoubleVector c50 = DoubleVector.fromArray(DS, c, ci + 5 * ldc), c51 = DoubleVector.fromArray(DS, c, ci + 5 * ldc + DL);
+        DoubleVector c60 = DoubleVector.fromArray(DS, c, ci + 6 * ldc), c61 = DoubleVector.fromArray(DS, c, ci + 6 * ldc + DL);
+        DoubleVector c70 = DoubleVector.fromArray(DS, c, ci + 7 * ldc), c71 = DoubleVector.fromArray(DS, c, ci + 7 * ldc + DL);
+        DoubleVector x;
+        for (int p = 0; p < kc; p++) {
+            int q = p * ldb + j;
+            DoubleVector b0 = DoubleVector.fromArray(DS, b, q);
+            DoubleVector b1 = DoubleVector.fromArray(DS, b, q + DL);
+            int e = r0 + p * pc;
+            x = DoubleVector.broadcast(DS, a[e + 0 * ri]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(DS, a[e + 1 * ri]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(DS, a[e + 2 * ri]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(DS, a[e + 3 * ri]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = DoubleVector.broadcast(DS, a[e + 4 * ri]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = DoubleVector.broadcast(DS, a[e + 5 * ri]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = DoubleVector.broadcast(DS, a[e + 6 * ri]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = DoubleVector.broadcast(DS, a[e + 7 * ri]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(c, ci + 0 * ldc);
+        c01.intoArray(c, ci + 0 * ldc + DL);
+        c10.intoArray(c, ci + 1 * ldc);
+        c11.intoArray(c, ci + 1 * ldc + DL);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + DL);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + DL);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + DL);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + DL);
+        c60.intoArray(c, ci + 6 * ldc);
+        c61.intoArray(c, ci + 6 * ldc + DL);
+        c70.intoArray(c, ci + 7 * ldc);
+        c71.intoArray(c, ci + 7 * ldc + DL);
     }
 
     /**
