@@ -10,12 +10,13 @@ import jdk.incubator.vector.VectorSpecies;
  * calls them only when that module is in the boot layer, so this class is never loaded without it.
  *
  * <p>Register blocking: with 32 vector registers, groups of 8 rows run an 8-row tile (see
- * {@code tallTileF32}); otherwise, and for a last group of 4, a tile of 4 rows × 2 vectors of C (8 accumulators; 32 floats with AVX-512)
- * stays in registers for the whole k-slice; each step broadcasts 4 elements of A and loads 2
- * vectors of the packed B panel, then 8 fused multiply-adds. C is read and written once per slice
- * instead of once per 4 steps of k. Columns past the last whole tile run 4 rows × one masked vector
- * at a time; rows past the last group of 4 go to the plain kernel. The double-precision kernels
- * are the float ones with the type changed (a test keeps the twins in step).
+ * {@code tallTileF32}); otherwise, and for a last group of 4, a tile of 4 rows × 2 vectors of C
+ * (8 accumulators; 32 floats with AVX-512) stays in registers for the whole k-slice; each step
+ * broadcasts 4 elements of A and loads 2 vectors of the packed B panel, then 8 fused
+ * multiply-adds. C is read and written once per slice instead of once per 4 steps of k. Columns
+ * past the last whole tile run 4 rows × one masked vector at a time; rows past the last group of
+ * 4 run one row × one (masked) vector at a time. The double-precision kernels are the float ones
+ * with the type changed (a test keeps the twins in step).
  */
 final class VectorKernels {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
@@ -69,8 +70,12 @@ final class VectorKernels {
                 narrowTileF32(a, r0, ri, pc, b, bOff, j, w, ldb, c, c0 + j, ldc, kc);
             }
         }
-        if (mv < mr) {
-            Gemm.kernelF32(a, aOff + mv * ri, ri, pc, b, bOff, ldb, c, cOff + mv * ldc, ldc, mr - mv, w, kc);
+        for (; i < mr; i++) { // the last 1 to 3 rows, one at a time
+            int r0 = aOff + i * ri;
+            int c0 = cOff + i * ldc;
+            for (int j = 0; j < w; j += FL) {
+                rowF32(a, r0, pc, b, bOff, j, w, ldb, c, c0 + j, kc);
+            }
         }
     }
 
@@ -180,6 +185,21 @@ final class VectorKernels {
     }
 
     /**
+     * One row × one vector of C from column {@code j} (masked to the panel's width {@code w}): the
+     * rows past the last group of 4, with the tiles' arithmetic (a sum over the k-slice from zero,
+     * then added to C), so a row's values do not depend on which kernel took it.
+     */
+    private static void rowF32(float[] a, int r0, int pc, float[] b, int bOff, int j, int w, int ldb,
+                               float[] c, int ci, int kc) {
+        VectorMask<Float> mask = FS.indexInRange(j, w);
+        FloatVector acc = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++) {
+            acc = FloatVector.broadcast(FS, a[r0 + p * pc]).fma(FloatVector.fromArray(FS, b, bOff + p * ldb + j, mask), acc);
+        }
+        FloatVector.fromArray(FS, c, ci, mask).add(acc).intoArray(c, ci, mask);
+    }
+
+    /**
      * The columns past the last whole tile: 4 rows × one vector from column {@code j}, masked to
      * the panel's width {@code w} (a layer of 10 outputs is one masked vector).
      */
@@ -238,8 +258,12 @@ final class VectorKernels {
                 narrowTileF64(a, r0, ri, pc, b, bOff, j, w, ldb, c, c0 + j, ldc, kc);
             }
         }
-        if (mv < mr) {
-            Gemm.kernelF64(a, aOff + mv * ri, ri, pc, b, bOff, ldb, c, cOff + mv * ldc, ldc, mr - mv, w, kc);
+        for (; i < mr; i++) { // the last 1 to 3 rows, one at a time
+            int r0 = aOff + i * ri;
+            int c0 = cOff + i * ldc;
+            for (int j = 0; j < w; j += DL) {
+                rowF64(a, r0, pc, b, bOff, j, w, ldb, c, c0 + j, kc);
+            }
         }
     }
 
@@ -346,6 +370,21 @@ final class VectorKernels {
         c61.intoArray(c, ci + 6 * ldc + DL);
         c70.intoArray(c, ci + 7 * ldc);
         c71.intoArray(c, ci + 7 * ldc + DL);
+    }
+
+    /**
+     * One row × one vector of C from column {@code j} (masked to the panel's width {@code w}): the
+     * rows past the last group of 4, with the tiles' arithmetic (a sum over the k-slice from zero,
+     * then added to C), so a row's values do not depend on which kernel took it.
+     */
+    private static void rowF64(double[] a, int r0, int pc, double[] b, int bOff, int j, int w, int ldb,
+                               double[] c, int ci, int kc) {
+        VectorMask<Double> mask = DS.indexInRange(j, w);
+        DoubleVector acc = DoubleVector.zero(DS);
+        for (int p = 0; p < kc; p++) {
+            acc = DoubleVector.broadcast(DS, a[r0 + p * pc]).fma(DoubleVector.fromArray(DS, b, bOff + p * ldb + j, mask), acc);
+        }
+        DoubleVector.fromArray(DS, c, ci, mask).add(acc).intoArray(c, ci, mask);
     }
 
     /**
