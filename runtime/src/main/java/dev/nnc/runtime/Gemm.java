@@ -199,7 +199,24 @@ public final class Gemm {
                 int panelOff = bOff + pb * n + jb;
                 int ldb = n;
                 if (transB) {
-                    for (int j = 0; j < w; j++) {
+                    // eight rows of B at a time: eight sequential reads, eight adjacent writes per step
+                    int j = 0;
+                    for (; j + 8 <= w; j += 8) {
+                        int s0 = bOff + (jb + j) * k + pb;
+                        for (int p = 0; p < kc; p++) {
+                            int d = p * w + j;
+                            int q = s0 + p;
+                            bp[d] = b[q];
+                            bp[d + 1] = b[q + k];
+                            bp[d + 2] = b[q + 2 * k];
+                            bp[d + 3] = b[q + 3 * k];
+                            bp[d + 4] = b[q + 4 * k];
+                            bp[d + 5] = b[q + 5 * k];
+                            bp[d + 6] = b[q + 6 * k];
+                            bp[d + 7] = b[q + 7 * k];
+                        }
+                    }
+                    for (; j < w; j++) {
                         int src = bOff + (jb + j) * k + pb;
                         for (int p = 0; p < kc; p++) {
                             bp[p * w + j] = b[src + p];
@@ -428,7 +445,24 @@ public final class Gemm {
                 int panelOff = bOff + pb * n + jb;
                 int ldb = n;
                 if (transB) {
-                    for (int j = 0; j < w; j++) {
+                    // eight rows of B at a time: eight sequential reads, eight adjacent writes per step
+                    int j = 0;
+                    for (; j + 8 <= w; j += 8) {
+                        int s0 = bOff + (jb + j) * k + pb;
+                        for (int p = 0; p < kc; p++) {
+                            int d = p * w + j;
+                            int q = s0 + p;
+                            bp[d] = b[q];
+                            bp[d + 1] = b[q + k];
+                            bp[d + 2] = b[q + 2 * k];
+                            bp[d + 3] = b[q + 3 * k];
+                            bp[d + 4] = b[q + 4 * k];
+                            bp[d + 5] = b[q + 5 * k];
+                            bp[d + 6] = b[q + 6 * k];
+                            bp[d + 7] = b[q + 7 * k];
+                        }
+                    }
+                    for (; j < w; j++) {
                         int src = bOff + (jb + j) * k + pb;
                         for (int p = 0; p < kc; p++) {
                             bp[p * w + j] = b[src + p];
