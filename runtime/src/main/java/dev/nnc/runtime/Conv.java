@@ -183,13 +183,13 @@ public final class Conv implements Parallel.RangeBody {
                             continue;
                         }
                         int row = xOff + (ci * h + y) * w + shift;
-                        java.util.Arrays.fill(cols, r, r + j0, 0f);
+                        for (int j = 0; j < j0; j++) cols[r + j] = 0f; // a few padding columns: no call
                         if (sw == 1) {
                             System.arraycopy(x, row + j0, cols, r + j0, j1 - j0);
                         } else {
                             for (int j = j0; j < j1; j++) cols[r + j] = x[row + j * sw];
                         }
-                        java.util.Arrays.fill(cols, r + j1, r + ow, 0f);
+                        for (int j = j1; j < ow; j++) cols[r + j] = 0f;
                     }
                 }
             }
@@ -297,13 +297,13 @@ public final class Conv implements Parallel.RangeBody {
                             continue;
                         }
                         int row = xOff + (ci * h + y) * w + shift;
-                        java.util.Arrays.fill(cols, r, r + j0, 0d);
+                        for (int j = 0; j < j0; j++) cols[r + j] = 0d; // a few padding columns: no call
                         if (sw == 1) {
                             System.arraycopy(x, row + j0, cols, r + j0, j1 - j0);
                         } else {
                             for (int j = j0; j < j1; j++) cols[r + j] = x[row + j * sw];
                         }
-                        java.util.Arrays.fill(cols, r + j1, r + ow, 0d);
+                        for (int j = j1; j < ow; j++) cols[r + j] = 0d;
                     }
                 }
             }
