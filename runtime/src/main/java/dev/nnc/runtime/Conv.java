@@ -129,7 +129,9 @@ public final class Conv implements Parallel.RangeBody {
         java.util.Arrays.fill(dW, dwOff, dwOff + size, 0f);
         for (int s = 0; s < n; s++) { // in sample order: the same sum on any number of threads
             int part = wkOff + s * perSample() + ckk * ohw;
-            for (int i = 0; i < size; i++) dW[dwOff + i] += work[part + i];
+            for (int ci = 0; ci < ckk; ci++) { // the sample's dWᵀ [ckk, o], added transposed
+                for (int oi = 0; oi < o; oi++) dW[dwOff + oi * ckk + ci] += work[part + ci * o + oi];
+            }
         }
         clear();
     }
@@ -161,7 +163,9 @@ public final class Conv implements Parallel.RangeBody {
             }
             case WEIGHT_GRAD -> {
                 im2colF32(fltA, aOff + s * c * h * w, fltWork, cols);
-                Gemm.matmul(fltB, bOff + s * o * ohw, false, fltWork, cols, true, fltWork, cols + ckk * ohw, o, ckk, ohw,
+                // dWᵀ of this sample, [ckk, o] = cols · gᵀ: the product copies g (o × ohw) into its
+                // panel, not the o/ckk times larger cols (ckk × ohw) that dW = g · colsᵀ would copy
+                Gemm.matmul(fltWork, cols, false, fltB, bOff + s * o * ohw, true, fltWork, cols + ckk * ohw, ckk, o, ohw,
                         false);
             }
         }
@@ -243,7 +247,9 @@ public final class Conv implements Parallel.RangeBody {
         java.util.Arrays.fill(dW, dwOff, dwOff + size, 0d);
         for (int s = 0; s < n; s++) { // in sample order: the same sum on any number of threads
             int part = wkOff + s * perSample() + ckk * ohw;
-            for (int i = 0; i < size; i++) dW[dwOff + i] += work[part + i];
+            for (int ci = 0; ci < ckk; ci++) { // the sample's dWᵀ [ckk, o], added transposed
+                for (int oi = 0; oi < o; oi++) dW[dwOff + oi * ckk + ci] += work[part + ci * o + oi];
+            }
         }
         clear();
     }
@@ -275,7 +281,9 @@ public final class Conv implements Parallel.RangeBody {
             }
             case WEIGHT_GRAD -> {
                 im2colF64(dblA, aOff + s * c * h * w, dblWork, cols);
-                Gemm.matmul(dblB, bOff + s * o * ohw, false, dblWork, cols, true, dblWork, cols + ckk * ohw, o, ckk, ohw,
+                // dWᵀ of this sample, [ckk, o] = cols · gᵀ: the product copies g (o × ohw) into its
+                // panel, not the o/ckk times larger cols (ckk × ohw) that dW = g · colsᵀ would copy
+                Gemm.matmul(dblWork, cols, false, dblB, bOff + s * o * ohw, true, dblWork, cols + ckk * ohw, ckk, o, ohw,
                         false);
             }
         }
