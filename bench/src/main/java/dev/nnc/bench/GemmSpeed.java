@@ -20,7 +20,9 @@ public final class GemmSpeed {
     /** m, n, k, transA, transB: forward, data gradient and weight gradient of fashion_mlp's layers. */
     private static final int[][] SHAPES = {
         {128, 256, 784, 0, 0}, {784, 256, 128, 1, 0}, {128, 10, 256, 0, 0}, {128, 256, 10, 0, 1},
-        {256, 10, 128, 1, 0}, {128, 128, 784, 0, 0}, {512, 512, 512, 0, 0}, {1024, 1024, 1024, 0, 0}};
+        {256, 10, 128, 1, 0}, {128, 128, 784, 0, 0}, {512, 512, 512, 0, 0}, {1024, 1024, 1024, 0, 0},
+        // LeNet5's per-sample convolutions: forward of conv1 and conv2 (filters × im2col columns)
+        {6, 784, 25, 0, 0}, {16, 100, 150, 0, 0}};
 
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;

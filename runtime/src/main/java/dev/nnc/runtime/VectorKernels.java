@@ -73,7 +73,11 @@ final class VectorKernels {
         for (; i < mr; i++) { // the last 1 to 3 rows, one at a time
             int r0 = aOff + i * ri;
             int c0 = cOff + i * ldc;
-            for (int j = 0; j < w; j += FL) {
+            int j = 0;
+            for (; j + 4 * FL <= w; j += 4 * FL) {
+                wideRowF32(a, r0, pc, b, bOff + j, ldb, c, c0 + j, kc);
+            }
+            for (; j < w; j += FL) {
                 rowF32(a, r0, pc, b, bOff, j, w, ldb, c, c0 + j, kc);
             }
         }
@@ -185,6 +189,28 @@ final class VectorKernels {
     }
 
     /**
+     * One row × 4 vectors of C from column j: four independent chains of fused multiply-adds, so
+     * the FMA latency is hidden (one chain waits for its previous step; four keep both ports busy).
+     * Each element's arithmetic is {@link #rowF32}'s.
+     */
+    private static void wideRowF32(float[] a, int r0, int pc, float[] b, int j, int ldb, float[] c, int ci, int kc) {
+        FloatVector c0 = FloatVector.zero(FS), c1 = FloatVector.zero(FS);
+        FloatVector c2 = FloatVector.zero(FS), c3 = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++) {
+            int q = p * ldb + j;
+            FloatVector x = FloatVector.broadcast(FS, a[r0 + p * pc]);
+            c0 = x.fma(FloatVector.fromArray(FS, b, q), c0);
+            c1 = x.fma(FloatVector.fromArray(FS, b, q + FL), c1);
+            c2 = x.fma(FloatVector.fromArray(FS, b, q + 2 * FL), c2);
+            c3 = x.fma(FloatVector.fromArray(FS, b, q + 3 * FL), c3);
+        }
+        FloatVector.fromArray(FS, c, ci).add(c0).intoArray(c, ci);
+        FloatVector.fromArray(FS, c, ci + FL).add(c1).intoArray(c, ci + FL);
+        FloatVector.fromArray(FS, c, ci + 2 * FL).add(c2).intoArray(c, ci + 2 * FL);
+        FloatVector.fromArray(FS, c, ci + 3 * FL).add(c3).intoArray(c, ci + 3 * FL);
+    }
+
+    /**
      * One row × one vector of C from column {@code j} (masked to the panel's width {@code w}): the
      * rows past the last group of 4, with the tiles' arithmetic (a sum over the k-slice from zero,
      * then added to C), so a row's values do not depend on which kernel took it.
@@ -261,7 +287,11 @@ final class VectorKernels {
         for (; i < mr; i++) { // the last 1 to 3 rows, one at a time
             int r0 = aOff + i * ri;
             int c0 = cOff + i * ldc;
-            for (int j = 0; j < w; j += DL) {
+            int j = 0;
+            for (; j + 4 * DL <= w; j += 4 * DL) {
+                wideRowF64(a, r0, pc, b, bOff + j, ldb, c, c0 + j, kc);
+            }
+            for (; j < w; j += DL) {
                 rowF64(a, r0, pc, b, bOff, j, w, ldb, c, c0 + j, kc);
             }
         }
@@ -370,6 +400,28 @@ final class VectorKernels {
         c61.intoArray(c, ci + 6 * ldc + DL);
         c70.intoArray(c, ci + 7 * ldc);
         c71.intoArray(c, ci + 7 * ldc + DL);
+    }
+
+    /**
+     * One row × 4 vectors of C from column j: four independent chains of fused multiply-adds, so
+     * the FMA latency is hidden (one chain waits for its previous step; four keep both ports busy).
+     * Each element's arithmetic is {@link #rowF64}'s.
+     */
+    private static void wideRowF64(double[] a, int r0, int pc, double[] b, int j, int ldb, double[] c, int ci, int kc) {
+        DoubleVector c0 = DoubleVector.zero(DS), c1 = DoubleVector.zero(DS);
+        DoubleVector c2 = DoubleVector.zero(DS), c3 = DoubleVector.zero(DS);
+        for (int p = 0; p < kc; p++) {
+            int q = p * ldb + j;
+            DoubleVector x = DoubleVector.broadcast(DS, a[r0 + p * pc]);
+            c0 = x.fma(DoubleVector.fromArray(DS, b, q), c0);
+            c1 = x.fma(DoubleVector.fromArray(DS, b, q + DL), c1);
+            c2 = x.fma(DoubleVector.fromArray(DS, b, q + 2 * DL), c2);
+            c3 = x.fma(DoubleVector.fromArray(DS, b, q + 3 * DL), c3);
+        }
+        DoubleVector.fromArray(DS, c, ci).add(c0).intoArray(c, ci);
+        DoubleVector.fromArray(DS, c, ci + DL).add(c1).intoArray(c, ci + DL);
+        DoubleVector.fromArray(DS, c, ci + 2 * DL).add(c2).intoArray(c, ci + 2 * DL);
+        DoubleVector.fromArray(DS, c, ci + 3 * DL).add(c3).intoArray(c, ci + 3 * DL);
     }
 
     /**
