@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * Pass PlaceKernels: kernel schedule → where each kernel runs ({@link Placement}).
  * Before: kernels with no placement. After: a product with an elementwise epilogue or sums down its
- * columns runs its epilogue per tile ({@code TILES}); any other loop over batch rows runs in chunks
- * of rows on the pool ({@code CHUNKS}); a recurrence is a {@code LOOP}; the rest runs on the caller.
+ * columns runs its epilogue per tile ({@code TILES}); any other loop over batch rows, and a window
+ * op over samples (a pool's gradient), runs in chunks of rows on the pool ({@code CHUNKS}); a recurrence is a {@code LOOP}; the rest runs on the caller.
  * It sits after fusion (it reads what each kernel fused) and before memory planning and code
  * generation, which both follow it.
  */
@@ -31,10 +31,21 @@ public final class PlaceKernels {
     static Placement placementOf(Kernel k) {
         return switch (k.kind()) {
             case Kernel.Recurrence r -> Placement.LOOP;
-            case Kernel.Whole w -> Placement.CALLER;
+            case Kernel.Whole w -> samplewise(k) ? Placement.CHUNKS : Placement.CALLER;
             case Kernel.Product p -> k.tileEpilogue() ? Placement.TILES : rowLoop(k) ? Placement.CHUNKS : Placement.CALLER;
             case Kernel.LoopNest l -> rowLoop(k) ? Placement.CHUNKS : Placement.CALLER;
         };
+    }
+
+    /**
+     * A window op (a pool or its gradient) over batched operands: its planes are samples' planes,
+     * so chunks of samples run apart on the pool.
+     */
+    private static boolean samplewise(Kernel k) {
+        dev.nnc.compiler.ir.Node op = k.rowwise();
+        if (op == null || op.op().family() != dev.nnc.compiler.ir.Op.Family.WINDOW) return false;
+        if (op.shape().rank() == 0 || op.shape().dim(0) != Shape.BATCH) return false;
+        return op.inputs().stream().allMatch(i -> i.shape().rank() >= 1 && i.shape().dim(0) == Shape.BATCH);
     }
 
     /** A loop over batch rows (the kernel's own, or the one after a product whose epilogue cannot run per tile). */

@@ -131,7 +131,8 @@ class PoolKernelsTest {
      * Pools of every kind fused into the loop of the convolution before them (bias, relu, then the
      * pool, per chunk of 16 samples), and one that cannot be (its input is the product itself, not a
      * value the loop computes): outputs, losses and gradients agree with the interpreter over 37
-     * samples, three chunks with a short last one, with one thread and with four.
+     * samples, three chunks with a short last one, with one thread and with four (the pools'
+     * gradients run in chunks of samples on the pool as well).
      */
     private static final String POOLS = """
             model Pools {

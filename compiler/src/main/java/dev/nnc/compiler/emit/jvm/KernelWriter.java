@@ -144,7 +144,7 @@ final class KernelWriter {
                 return tileKernel(k, sig);
             }
             case CHUNKS -> {
-                return loopKernel(k, sig);
+                return k.rowwise() != null ? windowKernel(k, sig) : loopKernel(k, sig);
             }
             case CALLER -> {
                 // a static method, below
@@ -377,6 +377,54 @@ final class KernelWriter {
         }
         addKernelInstance(fieldName, className, partialSize > 0);
         kernelClasses.add(type.addMethod(compute.build()).addMethod(chunk.build()).build());
+        return fieldName;
+    }
+
+    /**
+     * A window op over samples (a pool's gradient) as a small class run on the pool: chunks of
+     * {@value #CHUNK_ROWS} samples, each the op's skeleton over its own planes (offsets moved to the
+     * chunk's first sample). Chunks write disjoint samples, so the result does not depend on threads.
+     */
+    private String windowKernel(Kernel k, KernelSig sig) {
+        Node op = k.rowwise();
+        bodyUses.clear();
+        List<String> names = new ArrayList<>(sig.inputNames());
+        names.add("out");
+        List<Node> operands = new ArrayList<>(op.inputs());
+        operands.add(op);
+        List<String> offsets = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            bodyUses.add(names.get(i));
+            offsets.add(names.get(i) + "Off + first * " + operands.get(i).shape().staticSize());
+        }
+        bodyUses.add(sig.batchParam());
+        CodeBlock chunk = CodeBlock.builder()
+                .beginControlFlow("for (int chunk = lo; chunk < hi; chunk++)")
+                .addStatement("int first = chunk * $L", CHUNK_ROWS)
+                .addStatement("int samples = Math.min($N - first, $L)", sig.batchParam(), CHUNK_ROWS)
+                .add(withTypes(rowTemplate(op, names, offsets, "samples")))
+                .endControlFlow().build();
+        MethodSpec.Builder run = MethodSpec.methodBuilder("run").addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "lo").addParameter(TypeName.INT, "hi")
+                .addCode(chunk);
+        MethodSpec.Builder compute = MethodSpec.methodBuilder("compute")
+                .addJavadoc("Keeps the operands, then runs the chunks of samples on the pool ({@link #run}).\n");
+        List<FieldSpec> fields = keepOperands(compute, sig, Set.copyOf(bodyUses));
+        long perSample = Math.max(1, op.input(0).shape().staticSize());
+        long grain = Math.max(1, (PARALLEL_ELEMENTS + CHUNK_ROWS * perSample - 1) / (CHUNK_ROWS * perSample));
+        compute.addStatement("$T.forRange(($N + $L) / $L, $L, this)", PARALLEL, sig.batchParam(), CHUNK_ROWS - 1,
+                CHUNK_ROWS, grain);
+        String key = "window " + compute.build() + run.build();
+        String existing = existingKernel(k, key);
+        if (existing != null) return existing;
+        String fieldName = newKernelName(k, key, true);
+        String className = JavaNames.capitalize(fieldName);
+        kernelClasses.add(TypeSpec.classBuilder(className).addModifiers(Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .addSuperinterface(PARALLEL.nestedClass("RangeBody"))
+                .addJavadoc(CodeBlock.builder().add(kernelDoc(k, sig))
+                        .add("<p>Runs on the pool in chunks of $L samples.\n", CHUNK_ROWS).build())
+                .addFields(fields).addMethod(compute.build()).addMethod(run.build()).build());
+        addKernelInstance(fieldName, className, false);
         return fieldName;
     }
 
