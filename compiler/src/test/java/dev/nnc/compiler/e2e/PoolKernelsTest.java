@@ -156,6 +156,8 @@ class PoolKernelsTest {
         assertTrue(java.contains("Fuses conv2d, add, relu, max_pool over"), "max_pool not fused in:\n" + java);
         assertTrue(java.contains("Fuses conv2d, add, tanh, avg_pool over"), "avg_pool not fused in:\n" + java);
         assertTrue(java.contains("Fuses max_pool over [N, 4, 1, 1]"), "the pool of a bare product stays whole:\n" + java);
+        assertTrue(java.contains("class DAvgPoolGrad implements Parallel.RangeBody")
+                && java.contains("class DMaxPoolGrad implements Parallel.RangeBody"), "pool gradients not chunked:\n" + java);
         for (int threads : new int[] {1, 4}) {
             Parallel.setThreads(threads);
             ReferenceOracleTest.check("pools.nn", POOLS, 37);
