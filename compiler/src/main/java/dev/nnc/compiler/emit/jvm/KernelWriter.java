@@ -390,19 +390,10 @@ final class KernelWriter {
         bodyUses.clear();
         List<String> names = new ArrayList<>(sig.inputNames());
         names.add("out");
-        List<Node> operands = new ArrayList<>(op.inputs());
-        operands.add(op);
-        List<String> offsets = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            bodyUses.add(names.get(i));
-            offsets.add(names.get(i) + "Off + first * " + operands.get(i).shape().staticSize());
-        }
         bodyUses.add(sig.batchParam());
         CodeBlock chunk = CodeBlock.builder()
                 .beginControlFlow("for (int chunk = lo; chunk < hi; chunk++)")
-                .addStatement("int first = chunk * $L", CHUNK_ROWS)
-                .addStatement("int samples = Math.min($N - first, $L)", sig.batchParam(), CHUNK_ROWS)
-                .add(withTypes(rowTemplate(op, names, offsets, "samples")))
+                .add(perSampleChunk(op, names, sig.batchParam()))
                 .endControlFlow().build();
         MethodSpec.Builder run = MethodSpec.methodBuilder("run").addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "lo").addParameter(TypeName.INT, "hi")
@@ -494,13 +485,13 @@ final class KernelWriter {
     }
 
     /**
-     * A per-sample tail (a pool) over the samples of one chunk, after the chunk's loop: its operands'
-     * offsets moved to the chunk's first sample, its rows the chunk's samples.
+     * A per-sample op (a pool, or a pool's gradient) over the samples of chunk {@code chunk}: its
+     * operands' arrays {@code names} (inputs, then output) with offsets moved to the chunk's first
+     * sample, its rows the chunk's samples, of the {@code batch} in all.
      */
-    private CodeBlock chunkTail(Node tail, KernelSig sig) {
-        List<String> names = tailNames(tail, sig);
-        List<Node> operands = new ArrayList<>(tail.inputs());
-        operands.add(tail);
+    private CodeBlock perSampleChunk(Node op, List<String> names, String batch) {
+        List<Node> operands = new ArrayList<>(op.inputs());
+        operands.add(op);
         List<String> offsets = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             bodyUses.add(names.get(i));
@@ -508,8 +499,8 @@ final class KernelWriter {
         }
         return CodeBlock.builder()
                 .addStatement("int first = chunk * $L", CHUNK_ROWS)
-                .addStatement("int samples = Math.min(n - first, $L)", CHUNK_ROWS)
-                .add(withTypes(rowTemplate(tail, names, offsets, "samples")))
+                .addStatement("int samples = Math.min($N - first, $L)", batch, CHUNK_ROWS)
+                .add(withTypes(rowTemplate(op, names, offsets, "samples")))
                 .build();
     }
 
@@ -745,7 +736,7 @@ final class KernelWriter {
             if (at[1] == 1) chunk.addStatement("$L acc$L = 0", gen.typeName(), at[0]);
         }
         chunk.add(loops.wrap(body, ranges));
-        if (k.rowTail() != null) chunk.add(chunkTail(k.rowTail(), sig));
+        if (k.rowTail() != null) chunk.add(perSampleChunk(k.rowTail(), tailNames(k.rowTail(), sig), "n"));
         for (int[] at : partial.values()) {
             if (at[1] == 1) {
                 chunk.addStatement("partials[chunk * $L$L] = acc$L", partialStride(partial),
