@@ -640,7 +640,6 @@ final class KernelWriter {
      */
     private CodeBlock loopBody(Kernel k, KernelSig sig, LoopMode mode) {
         bodyUses.clear();
-        boolean tile = mode != LoopMode.WHOLE;
         Map<Node, int[]> partial = mode == LoopMode.CHUNKS ? partialLayout(k) : Map.of();
         Shape space = k.space();
         List<int[]> strides = new ArrayList<>();
@@ -673,7 +672,9 @@ final class KernelWriter {
             stored.add(out);
             strides.add(k.reductions().contains(out) ? reducedStrides(out, space) : space.strides());
         }
-        LoopNest loops = new LoopNest(extents(space), strides, !tile);
+        // chunks of rows: dimension 0 runs over the chunk, the others whole, so they may merge
+        LoopNest loops = new LoopNest(extents(space), strides,
+                mode == LoopMode.WHOLE ? 0 : mode == LoopMode.CHUNKS ? 1 : Integer.MAX_VALUE);
         Map<Node, String> value = new HashMap<>();
         List<CodeBlock> body = new ArrayList<>();
         for (int i = 0; i < loaded.size(); i++) {

@@ -14,6 +14,7 @@ final class LoopNest {
     private final List<String> extents = new ArrayList<>();
     private final List<int[]> strides = new ArrayList<>(); // per dim: one stride per operand
     private final List<Integer> dims = new ArrayList<>(); // the space's dimension each loop runs over
+    private final List<Boolean> merged = new ArrayList<>(); // whether a loop covers several dimensions
 
     /**
      * @param extents extent of each dimension: "n" for the batch dimension, else a number
@@ -25,20 +26,32 @@ final class LoopNest {
 
     /** @param merge whether contiguous dimensions may become one loop (not when loops get ranges) */
     LoopNest(List<String> extents, List<int[]> operandStrides, boolean merge) {
+        this(extents, operandStrides, merge ? 0 : Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param firstMerged the first dimension of the space whose loop may absorb the next contiguous
+     *                    dimension: 0 to merge everywhere, 1 when dimension 0's loop runs over a range
+     *                    (chunks of rows) but the others over whole extents
+     */
+    LoopNest(List<String> extents, List<int[]> operandStrides, int firstMerged) {
         int operands = operandStrides.size();
         for (int d = 0; d < extents.size(); d++) {
             int[] s = new int[operands];
             for (int o = 0; o < operands; o++) s[o] = operandStrides.get(o)[d];
             if (extents.get(d).equals("1")) continue;
-            if (merge && !this.extents.isEmpty() && mergeable(this.strides.getLast(), s, extents.get(d))) {
+            if (!this.extents.isEmpty() && this.dims.getLast() >= firstMerged
+                    && mergeable(this.strides.getLast(), s, extents.get(d))) {
                 int last = this.extents.size() - 1;
                 this.extents.set(last, times(this.extents.get(last), extents.get(d)));
                 this.strides.set(last, s);
+                this.merged.set(last, true);
                 continue;
             }
             this.extents.add(extents.get(d));
             this.strides.add(s);
             this.dims.add(d);
+            this.merged.add(false);
         }
     }
 
@@ -89,8 +102,9 @@ final class LoopNest {
     CodeBlock wrap(List<CodeBlock> body, String[][] ranges) {
         CodeBlock.Builder b = CodeBlock.builder();
         for (int d = 0; d < extents.size(); d++) {
-            String lo = ranges == null ? "0" : ranges[dims.get(d)][0];
-            String hi = ranges == null ? extents.get(d) : ranges[dims.get(d)][1];
+            boolean whole = ranges == null || merged.get(d); // a merged loop runs over its dimensions whole
+            String lo = whole ? "0" : ranges[dims.get(d)][0];
+            String hi = whole ? extents.get(d) : ranges[dims.get(d)][1];
             b.beginControlFlow("for (int i$L = $L; i$L < $L; i$L++)", d, lo, d, hi, d);
         }
         body.forEach(b::add);
