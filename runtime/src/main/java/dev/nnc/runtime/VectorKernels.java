@@ -74,6 +74,9 @@ final class VectorKernels {
             int r0 = aOff + i * ri;
             int c0 = cOff + i * ldc;
             int j = 0;
+            for (; j + 8 * FL <= w; j += 8 * FL) {
+                widestRowF32(a, r0, pc, b, bOff + j, ldb, c, c0 + j, kc);
+            }
             for (; j + 4 * FL <= w; j += 4 * FL) {
                 wideRowF32(a, r0, pc, b, bOff + j, ldb, c, c0 + j, kc);
             }
@@ -189,6 +192,42 @@ final class VectorKernels {
     }
 
     /**
+     * One row × 8 vectors of C from column j: a product of one row (batch-1 inference) streams B,
+     * and reading 8 vectors of each row of B per pass halves the passes over B of {@link #wideRowF32}.
+     * Each element's arithmetic is {@link #rowF32}'s.
+     */
+    private static void widestRowF32(float[] a, int r0, int pc, float[] b, int j, int ldb, float[] c, int ci, int kc) {
+        FloatVector c0 = FloatVector.zero(FS);
+        FloatVector c1 = FloatVector.zero(FS);
+        FloatVector c2 = FloatVector.zero(FS);
+        FloatVector c3 = FloatVector.zero(FS);
+        FloatVector c4 = FloatVector.zero(FS);
+        FloatVector c5 = FloatVector.zero(FS);
+        FloatVector c6 = FloatVector.zero(FS);
+        FloatVector c7 = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++) {
+            int q = p * ldb + j;
+            FloatVector x = FloatVector.broadcast(FS, a[r0 + p * pc]);
+            c0 = x.fma(FloatVector.fromArray(FS, b, q + 0 * FL), c0);
+            c1 = x.fma(FloatVector.fromArray(FS, b, q + 1 * FL), c1);
+            c2 = x.fma(FloatVector.fromArray(FS, b, q + 2 * FL), c2);
+            c3 = x.fma(FloatVector.fromArray(FS, b, q + 3 * FL), c3);
+            c4 = x.fma(FloatVector.fromArray(FS, b, q + 4 * FL), c4);
+            c5 = x.fma(FloatVector.fromArray(FS, b, q + 5 * FL), c5);
+            c6 = x.fma(FloatVector.fromArray(FS, b, q + 6 * FL), c6);
+            c7 = x.fma(FloatVector.fromArray(FS, b, q + 7 * FL), c7);
+        }
+        FloatVector.fromArray(FS, c, ci + 0 * FL).add(c0).intoArray(c, ci + 0 * FL);
+        FloatVector.fromArray(FS, c, ci + 1 * FL).add(c1).intoArray(c, ci + 1 * FL);
+        FloatVector.fromArray(FS, c, ci + 2 * FL).add(c2).intoArray(c, ci + 2 * FL);
+        FloatVector.fromArray(FS, c, ci + 3 * FL).add(c3).intoArray(c, ci + 3 * FL);
+        FloatVector.fromArray(FS, c, ci + 4 * FL).add(c4).intoArray(c, ci + 4 * FL);
+        FloatVector.fromArray(FS, c, ci + 5 * FL).add(c5).intoArray(c, ci + 5 * FL);
+        FloatVector.fromArray(FS, c, ci + 6 * FL).add(c6).intoArray(c, ci + 6 * FL);
+        FloatVector.fromArray(FS, c, ci + 7 * FL).add(c7).intoArray(c, ci + 7 * FL);
+    }
+
+    /**
      * One row × 4 vectors of C from column j: four independent chains of fused multiply-adds, so
      * the FMA latency is hidden (one chain waits for its previous step; four keep both ports busy).
      * Each element's arithmetic is {@link #rowF32}'s.
@@ -288,6 +327,9 @@ final class VectorKernels {
             int r0 = aOff + i * ri;
             int c0 = cOff + i * ldc;
             int j = 0;
+            for (; j + 8 * DL <= w; j += 8 * DL) {
+                widestRowF64(a, r0, pc, b, bOff + j, ldb, c, c0 + j, kc);
+            }
             for (; j + 4 * DL <= w; j += 4 * DL) {
                 wideRowF64(a, r0, pc, b, bOff + j, ldb, c, c0 + j, kc);
             }
@@ -400,6 +442,42 @@ final class VectorKernels {
         c61.intoArray(c, ci + 6 * ldc + DL);
         c70.intoArray(c, ci + 7 * ldc);
         c71.intoArray(c, ci + 7 * ldc + DL);
+    }
+
+    /**
+     * One row × 8 vectors of C from column j: a product of one row (batch-1 inference) streams B,
+     * and reading 8 vectors of each row of B per pass halves the passes over B of {@link #wideRowF64}.
+     * Each element's arithmetic is {@link #rowF64}'s.
+     */
+    private static void widestRowF64(double[] a, int r0, int pc, double[] b, int j, int ldb, double[] c, int ci, int kc) {
+        DoubleVector c0 = DoubleVector.zero(DS);
+        DoubleVector c1 = DoubleVector.zero(DS);
+        DoubleVector c2 = DoubleVector.zero(DS);
+        DoubleVector c3 = DoubleVector.zero(DS);
+        DoubleVector c4 = DoubleVector.zero(DS);
+        DoubleVector c5 = DoubleVector.zero(DS);
+        DoubleVector c6 = DoubleVector.zero(DS);
+        DoubleVector c7 = DoubleVector.zero(DS);
+        for (int p = 0; p < kc; p++) {
+            int q = p * ldb + j;
+            DoubleVector x = DoubleVector.broadcast(DS, a[r0 + p * pc]);
+            c0 = x.fma(DoubleVector.fromArray(DS, b, q + 0 * DL), c0);
+            c1 = x.fma(DoubleVector.fromArray(DS, b, q + 1 * DL), c1);
+            c2 = x.fma(DoubleVector.fromArray(DS, b, q + 2 * DL), c2);
+            c3 = x.fma(DoubleVector.fromArray(DS, b, q + 3 * DL), c3);
+            c4 = x.fma(DoubleVector.fromArray(DS, b, q + 4 * DL), c4);
+            c5 = x.fma(DoubleVector.fromArray(DS, b, q + 5 * DL), c5);
+            c6 = x.fma(DoubleVector.fromArray(DS, b, q + 6 * DL), c6);
+            c7 = x.fma(DoubleVector.fromArray(DS, b, q + 7 * DL), c7);
+        }
+        DoubleVector.fromArray(DS, c, ci + 0 * DL).add(c0).intoArray(c, ci + 0 * DL);
+        DoubleVector.fromArray(DS, c, ci + 1 * DL).add(c1).intoArray(c, ci + 1 * DL);
+        DoubleVector.fromArray(DS, c, ci + 2 * DL).add(c2).intoArray(c, ci + 2 * DL);
+        DoubleVector.fromArray(DS, c, ci + 3 * DL).add(c3).intoArray(c, ci + 3 * DL);
+        DoubleVector.fromArray(DS, c, ci + 4 * DL).add(c4).intoArray(c, ci + 4 * DL);
+        DoubleVector.fromArray(DS, c, ci + 5 * DL).add(c5).intoArray(c, ci + 5 * DL);
+        DoubleVector.fromArray(DS, c, ci + 6 * DL).add(c6).intoArray(c, ci + 6 * DL);
+        DoubleVector.fromArray(DS, c, ci + 7 * DL).add(c7).intoArray(c, ci + 7 * DL);
     }
 
     /**
