@@ -70,7 +70,7 @@ public final class Latency {
      */
     private static double latency(CompiledModel m, Dataset d) {
         Batch b = m.newBatch();
-        float[] logits = new float[256 * 10];
+        float[] logits = new float[m.outputs().getFirst().rowSize()]; // one sample's first output
         int features = d.featureSize();
         long[] t = new long[2000];
         for (int i = 0; i < t.length; i++) {

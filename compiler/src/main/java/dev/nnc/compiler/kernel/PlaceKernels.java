@@ -1,5 +1,7 @@
 package dev.nnc.compiler.kernel;
 
+import dev.nnc.compiler.ir.Node;
+import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Shape;
 import java.util.List;
 
@@ -7,7 +9,8 @@ import java.util.List;
  * Pass PlaceKernels: kernel schedule → where each kernel runs ({@link Placement}).
  * Before: kernels with no placement. After: a product with an elementwise epilogue or sums down its
  * columns runs its epilogue per tile ({@code TILES}); any other loop over batch rows, and a window
- * op over samples (a pool's gradient), runs in chunks of rows on the pool ({@code CHUNKS}); a recurrence is a {@code LOOP}; the rest runs on the caller.
+ * op over samples (a pool's gradient), runs in chunks of rows on the pool ({@code CHUNKS}); a
+ * recurrence is a {@code LOOP}; the rest runs on the caller.
  * It sits after fusion (it reads what each kernel fused) and before memory planning and code
  * generation, which both follow it.
  */
@@ -42,8 +45,8 @@ public final class PlaceKernels {
      * so chunks of samples run apart on the pool.
      */
     private static boolean samplewise(Kernel k) {
-        dev.nnc.compiler.ir.Node op = k.rowwise();
-        if (op == null || op.op().family() != dev.nnc.compiler.ir.Op.Family.WINDOW) return false;
+        Node op = k.rowwise();
+        if (op == null || op.op().family() != Op.Family.WINDOW) return false;
         if (op.shape().rank() == 0 || op.shape().dim(0) != Shape.BATCH) return false;
         return op.inputs().stream().allMatch(i -> i.shape().rank() >= 1 && i.shape().dim(0) == Shape.BATCH);
     }
