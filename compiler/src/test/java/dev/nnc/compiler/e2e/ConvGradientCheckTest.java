@@ -8,12 +8,10 @@ import dev.nnc.compiler.api.Nnc;
 import dev.nnc.compiler.api.SourceFile;
 import dev.nnc.compiler.diag.Diagnostic;
 import dev.nnc.compiler.diag.ErrorCode;
-import dev.nnc.compiler.testing.GradCheck;
 import dev.nnc.compiler.testing.Models;
 import dev.nnc.runtime.Batch;
 import dev.nnc.runtime.CompiledModel;
 import java.util.List;
-import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -68,18 +66,7 @@ class ConvGradientCheckTest {
     @MethodSource("programs")
     void gradientsMatchFiniteDifferencesAndTheInterpreter(String name, String body, String loss) {
         String program = program(body, loss);
-        Random rnd = new Random(name.hashCode());
-        for (int batch : new int[] {1, 3}) {
-            CompiledModel m = Models.model(name + ".nn", program,
-                    CompileOptions.defaults().withDtype(CompileOptions.Precision.F64), batch, 5);
-            ReferenceOracleTest.randomizeParameters(m, rnd);
-            Batch b = GradientCheckTest.randomBatch(m, batch, rnd);
-            StringBuilder where = new StringBuilder();
-            double err = GradCheck.maxRelativeError(m, b, where);
-            assertTrue(err < GradientCheckTest.TOLERANCE, () -> name + " (batch " + batch + "): relative error " + err
-                    + " at " + where + "\n" + program);
-            ReferenceOracleTest.check(name + ".nn", program, batch);
-        }
+        GradientCheckTest.checkThroughCodeAndInterpreter(name, program);
     }
 
     /**

@@ -100,6 +100,26 @@ class GradientCheckTest {
         }
     }
 
+    /**
+     * {@code program} in f64 at batch 1 and 3 with randomized biases: the generated gradients against
+     * finite differences of the generated loss, then everything against the reference interpreter
+     * ({@link ReferenceOracleTest#check}).
+     */
+    static void checkThroughCodeAndInterpreter(String name, String program) {
+        Random rnd = new Random(name.hashCode());
+        for (int batch : new int[] {1, 3}) {
+            CompiledModel m = Models.model(name + ".nn", program,
+                    CompileOptions.defaults().withDtype(CompileOptions.Precision.F64), batch, 5);
+            ReferenceOracleTest.randomizeParameters(m, rnd);
+            Batch b = GradientCheckTest.randomBatch(m, batch, rnd);
+            StringBuilder where = new StringBuilder();
+            double err = GradCheck.maxRelativeError(m, b, where);
+            assertTrue(err < GradientCheckTest.TOLERANCE, () -> name + " (batch " + batch + "): relative error " + err
+                    + " at " + where + "\n" + program);
+            ReferenceOracleTest.check(name + ".nn", program, batch);
+        }
+    }
+
     /** Normal inputs; integer targets in range; float targets in (0, 1). */
     static Batch randomBatch(CompiledModel m, int rows, Random rnd) {
         Batch b = m.newBatch().size(rows);

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nnc.compiler.api.CompileOptions;
 import dev.nnc.compiler.api.CompileResult;
-import dev.nnc.compiler.api.GeneratedSource;
 import dev.nnc.compiler.api.Nnc;
 import dev.nnc.compiler.api.SourceFile;
 import dev.nnc.compiler.diag.Diagnostic;
 import dev.nnc.compiler.diag.ErrorCode;
-import dev.nnc.compiler.testing.GradCheck;
 import dev.nnc.compiler.testing.Models;
 import dev.nnc.runtime.Batch;
 import dev.nnc.runtime.CompiledModel;
@@ -58,18 +56,7 @@ class RnnGradientCheckTest {
     @MethodSource("programs")
     void gradientsMatchFiniteDifferencesAndTheInterpreter(String name, int steps, String body, String loss) {
         String program = program(steps, body, loss);
-        Random rnd = new Random(name.hashCode());
-        for (int batch : new int[] {1, 3}) {
-            CompiledModel m = Models.model(name + ".nn", program,
-                    CompileOptions.defaults().withDtype(CompileOptions.Precision.F64), batch, 5);
-            ReferenceOracleTest.randomizeParameters(m, rnd);
-            Batch b = GradientCheckTest.randomBatch(m, batch, rnd);
-            StringBuilder where = new StringBuilder();
-            double err = GradCheck.maxRelativeError(m, b, where);
-            assertTrue(err < GradientCheckTest.TOLERANCE, () -> name + " (batch " + batch + "): relative error " + err
-                    + " at " + where + "\n" + program);
-            ReferenceOracleTest.check(name + ".nn", program, batch);
-        }
+        GradientCheckTest.checkThroughCodeAndInterpreter(name, program);
     }
 
     /** 1000 steps: one loop over t, every generated method far below the JVM's 64 KB, and it trains. */
