@@ -65,14 +65,28 @@ public final class Pooling {
             v.put("w", Integer.toString(x.dim(3)));
             v.put("oh", Integer.toString(y.dim(2)));
             v.put("ow", Integer.toString(y.dim(3)));
-            v.put("kh", Integer.toString(p.sizeH()));
-            v.put("kw", Integer.toString(p.sizeW()));
-            v.put("sh", Integer.toString(p.strideH()));
-            v.put("sw", Integer.toString(p.strideW()));
-            v.put("ph", Integer.toString(p.padH()));
-            v.put("pw", Integer.toString(p.padW()));
             v.put("area", Integer.toString(p.sizeH() * p.sizeW()));
+            // the window's first row and its rows inside the input, for output row i (columns: j);
+            // without padding a window always lies inside, so the bounds are plain numbers
+            v.put("top", offset("i", p.strideH(), p.padH()));
+            v.put("left", offset("j", p.strideW(), p.padW()));
+            v.put("wyFrom", p.padH() == 0 ? "0" : "Math.max(0, " + p.padH() + " - " + scaled("i", p.strideH()) + ")");
+            v.put("wxFrom", p.padW() == 0 ? "0" : "Math.max(0, " + p.padW() + " - " + scaled("j", p.strideW()) + ")");
+            v.put("wyTo", (y.dim(2) - 1) * p.strideH() - p.padH() + p.sizeH() <= x.dim(2) ? Integer.toString(p.sizeH())
+                    : "Math.min(" + p.sizeH() + ", " + (x.dim(2) + p.padH()) + " - " + scaled("i", p.strideH()) + ")");
+            v.put("wxTo", (y.dim(3) - 1) * p.strideW() - p.padW() + p.sizeW() <= x.dim(3) ? Integer.toString(p.sizeW())
+                    : "Math.min(" + p.sizeW() + ", " + (x.dim(3) + p.padW()) + " - " + scaled("j", p.strideW()) + ")");
             return v;
+        }
+
+        /** {@code i * 2}, or {@code i} for a stride of 1. */
+        private static String scaled(String index, int stride) {
+            return stride == 1 ? index : index + " * " + stride;
+        }
+
+        /** {@code i * 2 - 1}: where output index {@code index}'s window starts in the input. */
+        private static String offset(String index, int stride, int pad) {
+            return scaled(index, stride) + (pad == 0 ? "" : " - " + pad);
         }
 
         @Override
