@@ -1,0 +1,132 @@
+package dev.nnc.peer;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import dev.nnc.runtime.data.DataSplit;
+import dev.nnc.runtime.data.Dataset;
+import dev.nnc.runtime.data.FashionMnist;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * The recipe of samples/src/main/nn/fashion_mlp.nn on PyTorch's CPU build (through DJL): dense 256
+ * with He-normal weights, relu, dropout 0.2, dense 10 with Xavier-uniform weights, zero biases,
+ * cross-entropy, Adam (learning rate 1e-3) with an L2 term of 5e-4 added to the gradients (DJL's
+ * weight decay; it also decays the biases, which nnc's {@code l2} leaves alone), batch 128, the full
+ * Fashion-MNIST scaled to [0, 1], shuffled every epoch. Prints one line per epoch in the format of
+ * {@code nnc train}.
+ *
+ * <p>Run: {@code bench/peer PyTorchMlpTraining [epochs=3] [seed]}.
+ */
+public final class PyTorchMlpTraining {
+    private PyTorchMlpTraining() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        long seed = args.length > 1 ? Long.parseLong(args[1]) : 42;
+        int batch = 128;
+        DataSplit data = FashionMnist.load();
+        System.out.println("data: " + data.description());
+        ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+        SequentialBlock net = new SequentialBlock()
+                .add(Linear.builder().setUnits(256).build())
+                .add(Activation::relu)
+                .add(Dropout.builder().optRate(0.2f).build())
+                .add(Linear.builder().setUnits(10).build());
+        try (Model model = Model.newInstance("fashion_mlp", "PyTorch")) {
+            model.setBlock(net);
+            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM,
+                            XavierInitializer.FactorType.AVG, 6), ai.djl.nn.Parameter.Type.WEIGHT)
+                    .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-3f))
+                            .optWeightDecays(5e-4f).build());
+            try (Trainer trainer = model.newTrainer(config)) {
+                trainer.initialize(new Shape(batch, 784));
+                heNormal(net.getChildren().get(0).getValue(), 784, seed);
+                NDManager manager = trainer.getManager();
+                Dataset train = data.train();
+                int n = train.count();
+                int[] order = new int[n];
+                for (int i = 0; i < n; i++) order[i] = i;
+                Random rnd = new Random(seed);
+                float[] x = new float[batch * 784];
+                float[] y = new float[batch];
+                for (int epoch = 1; epoch <= epochs; epoch++) {
+                    for (int i = n - 1; i > 0; i--) {
+                        int j = rnd.nextInt(i + 1);
+                        int t = order[i];
+                        order[i] = order[j];
+                        order[j] = t;
+                    }
+                    long start = System.nanoTime();
+                    double lossSum = 0;
+                    int steps = 0;
+                    for (int b = 0; b + batch <= n; b += batch) {
+                        for (int r = 0; r < batch; r++) {
+                            System.arraycopy(train.features(), order[b + r] * 784, x, r * 784, 784);
+                            y[r] = train.labels()[order[b + r]];
+                        }
+                        try (NDManager step = manager.newSubManager()) {
+                            NDArray xs = step.create(x, new Shape(batch, 784));
+                            NDArray ys = step.create(y, new Shape(batch));
+                            try (GradientCollector gc = trainer.newGradientCollector()) {
+                                NDList out = trainer.forward(new NDList(xs));
+                                NDArray loss = trainer.getLoss().evaluate(new NDList(ys), out);
+                                gc.backward(loss);
+                                lossSum += loss.getFloat();
+                            }
+                            trainer.step();
+                            steps++;
+                        }
+                    }
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    double accuracy = accuracy(trainer, manager, data.test());
+                    System.out.printf(Locale.ROOT, "epoch=%d train_loss=%.4f test_accuracy=%.4f samples_per_s=%.0f%n",
+                            epoch, lossSum / steps, accuracy, steps * batch / seconds);
+                }
+            }
+        }
+    }
+
+    /** He-normal weights (standard deviation sqrt(2 / fan_in)) for the first layer, as fashion_mlp.nn asks. */
+    private static void heNormal(Block dense, int fanIn, long seed) {
+        NDArray w = dense.getParameters().get("weight").getArray();
+        Random r = new Random(seed);
+        float[] v = new float[Math.toIntExact(w.size())];
+        double std = Math.sqrt(2.0 / fanIn);
+        for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * std);
+        w.set(v);
+    }
+
+    private static double accuracy(Trainer trainer, NDManager manager, Dataset test) {
+        int correct = 0;
+        int batch = 500;
+        for (int b = 0; b < test.count(); b += batch) {
+            int rows = Math.min(batch, test.count() - b);
+            float[] x = new float[rows * 784];
+            System.arraycopy(test.features(), b * 784, x, 0, rows * 784);
+            try (NDManager step = manager.newSubManager()) {
+                NDArray logits = trainer.evaluate(new NDList(step.create(x, new Shape(rows, 784)))).singletonOrThrow();
+                long[] predicted = logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
+                for (int r = 0; r < rows; r++) if (predicted[r] == test.labels()[b + r]) correct++;
+            }
+        }
+        return (double) correct / test.count();
+    }
+}
