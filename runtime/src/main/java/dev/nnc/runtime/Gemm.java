@@ -42,6 +42,16 @@ public final class Gemm {
     static final int NR = 64;
     /** Below this many multiply-adds a product runs on the calling thread alone. */
     static final long PARALLEL_WORK = 1L << 18;
+    /**
+     * Below this many multiply-adds a product of fewer than {@link #ROW_UNIT} rows (batch-1
+     * inference) runs on the calling thread alone; above it, its columns are split once per thread,
+     * each thread always the same columns ({@link Parallel#forRangePinned}), so each core keeps its
+     * part of B in its own cache from one call to the next. Measured (2 cores, AVX-512, 1 × n × k,
+     * median µs, one thread / two pinned): 1×128×128 0.56 / 0.75, 1×256×256 2.28 / 2.87, 1×256×512
+     * 4.60 / 4.47, 1×256×784 7.31 / 5.46, 1×512×784 22.6 / 9.7 (B no longer fits one core's L2):
+     * the crossover lies near 2^17 multiply-adds. See docs/performance.md.
+     */
+    static final long SKINNY_PARALLEL_WORK = 1L << 17;
     /** Each parallel chunk gets at least this many multiply-adds. */
     static final long CHUNK_WORK = 1L << 17;
 
@@ -145,7 +155,7 @@ public final class Gemm {
             }
             return;
         }
-        if ((long) m * n * k < PARALLEL_WORK || Parallel.threads() == 1) {
+        if ((long) m * n * k < (m < ROW_UNIT ? SKINNY_PARALLEL_WORK : PARALLEL_WORK) || Parallel.threads() == 1) {
             blockF32(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, accumulate, 0, m, 0, n, SCRATCH.get());
             if (epilogue != null) {
                 epilogue.block(0, m, 0, n);
@@ -391,7 +401,7 @@ public final class Gemm {
             }
             return;
         }
-        if ((long) m * n * k < PARALLEL_WORK || Parallel.threads() == 1) {
+        if ((long) m * n * k < (m < ROW_UNIT ? SKINNY_PARALLEL_WORK : PARALLEL_WORK) || Parallel.threads() == 1) {
             blockF64(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, accumulate, 0, m, 0, n, SCRATCH.get());
             if (epilogue != null) {
                 epilogue.block(0, m, 0, n);
@@ -725,6 +735,11 @@ public final class Gemm {
          * few chunks to occupy the pool) and runs them on {@link Parallel}.
          */
         void runSplit() {
+            if (m < ROW_UNIT) {
+                byRows = false;
+                Parallel.forRangePinned((n + NR - 1) / NR, this);
+                return;
+            }
             int rowUnits = (m + ROW_UNIT - 1) / ROW_UNIT;
             long rowGrain = Math.max(1, ceilDiv(CHUNK_WORK, (long) ROW_UNIT * n * k));
             int threads = Parallel.threads();

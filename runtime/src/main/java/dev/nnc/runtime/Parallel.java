@@ -106,6 +106,32 @@ public final class Parallel {
         }
     }
 
+    /**
+     * Runs {@code body} over {@code [0, n)} cut into one chunk per participant (fewer when
+     * {@code n < threads()}), chunk {@code i} on participant {@code i} (the caller is 0): a loop
+     * called again and again with the same {@code n} finds each chunk's data in the cache of the
+     * core that ran it last time. A participant that has not started its chunk by the time the
+     * caller finishes its own loses it to the caller (a parked worker wakes too slowly to wait for).
+     * Runs inline in the cases {@link #forRange} does.
+     */
+    public static void forRangePinned(int n, RangeBody body) {
+        Objects.requireNonNull(body, "body");
+        if (n <= 0) {
+            return;
+        }
+        Pool p = pool;
+        int chunks = Math.min(n, Math.min(p.threads, Pool.MAX_PINNED));
+        if (chunks <= 1 || Thread.currentThread() instanceof Worker || !p.busy.compareAndSet(false, true)) {
+            body.run(0, n);
+            return;
+        }
+        try {
+            p.runPinned(n, chunks, body);
+        } finally {
+            p.busy.set(false);
+        }
+    }
+
     private static int defaultThreads() {
         int cpus = Runtime.getRuntime().availableProcessors();
         String text = System.getProperty(THREADS_PROPERTY);
@@ -128,12 +154,15 @@ public final class Parallel {
     /** A pool thread; forRange calls made on one run inline. */
     private static final class Worker extends Thread {
         private final Pool pool;
+        /** This worker's participant number (the caller is 0): the chunk it owns in a pinned loop. */
+        final int index;
         /** Set while the worker is (about to be) parked: only then does a new job need to unpark it. */
         volatile boolean parked;
 
         Worker(Pool pool, int index) {
             super("nnc-worker-" + index);
             this.pool = pool;
+            this.index = index;
             setDaemon(true);
         }
 
@@ -150,11 +179,16 @@ public final class Parallel {
     private static final class Pool {
         /** How long an idle worker spins for the next job before it parks. */
         private static final long SPIN_NANOS = 20_000;
+        /** Most chunks of a pinned loop: one claim bit each in the low half of {@link #pins}. */
+        static final int MAX_PINNED = 32;
 
         final int threads;
         final AtomicBoolean busy = new AtomicBoolean();
         private final Worker[] workers;
         private final AtomicLong ctl = new AtomicLong();
+        /** A pinned loop's claims: its generation (high 32 bits) and one bit per claimed chunk. */
+        private final AtomicLong pins = new AtomicLong();
+        private volatile boolean pinned;
         private final AtomicInteger done = new AtomicInteger();
         private volatile boolean stopped;
         private volatile Throwable error;
@@ -182,19 +216,42 @@ public final class Parallel {
 
         /** Runs one job with the calling thread participating; the caller holds {@link #busy}. */
         void run(int n, int chunks, RangeBody body) {
+            long gen = publish(n, chunks, body, false);
+            participate(gen);
+            finish(chunks);
+        }
+
+        /** {@link #run}, with chunk i owned by participant i (see {@link Parallel#forRangePinned}). */
+        void runPinned(int n, int chunks, RangeBody body) {
+            long gen = publish(n, chunks, body, true);
+            runPinnedChunk(gen, 0);
+            for (int c = 1; c < chunks; c++) { // chunks whose owner has not started yet
+                runPinnedChunk(gen, c);
+            }
+            finish(chunks);
+        }
+
+        /** Writes the job, then starts its generation (the claim counter past every chunk when pinned). */
+        private long publish(int n, int chunks, RangeBody body, boolean pinnedJob) {
             this.body = body;
             this.n = n;
             this.caller = Thread.currentThread();
             this.error = null;
+            this.pinned = pinnedJob;
             done.set(0);
             long gen = ((ctl.get() >>> 32) + 1) & 0xFFFF_FFFFL;
-            ctl.set(gen << 32 | (long) chunks << 16);
+            pins.set(gen << 32 | (-1L << chunks) & 0xFFFF_FFFFL); // chunks past the last count as claimed
+            ctl.set(gen << 32 | (long) chunks << 16 | (pinnedJob ? chunks : 0));
             for (int i = 0, wake = Math.min(workers.length, chunks - 1); i < wake; i++) {
                 if (workers[i].parked) { // a spinning worker sees the new generation by itself
                     LockSupport.unpark(workers[i]);
                 }
             }
-            participate(gen);
+            return gen;
+        }
+
+        /** Waits for every chunk, then rethrows the first failure. */
+        private void finish(int chunks) {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
             while (done.get() < chunks) {
                 if (System.nanoTime() < spinUntil) {
@@ -222,25 +279,43 @@ public final class Parallel {
         private void participate(long gen) {
             int c;
             while ((c = claim(gen)) >= 0) {
-                // The claim pins the job: these fields stay until this chunk is counted as done.
-                RangeBody b = body;
-                int total = n;
-                int chunks = (int) (ctl.get() >>> 16) & 0xFFFF;
-                Thread owner = caller;
-                if (error == null) {
-                    int lo = (int) ((long) c * total / chunks);
-                    int hi = (int) ((long) (c + 1) * total / chunks);
-                    try {
-                        b.run(lo, hi);
-                    } catch (Throwable t) {
-                        if (error == null) {
-                            error = t;
-                        }
+                runChunk(c);
+            }
+        }
+
+        /** Runs chunk {@code c} of the pinned job of generation {@code gen}, unless it is claimed already. */
+        private void runPinnedChunk(long gen, int c) {
+            while (true) {
+                long v = pins.get();
+                if (v >>> 32 != gen || (v & 1L << c) != 0) {
+                    return;
+                }
+                if (pins.compareAndSet(v, v | 1L << c)) {
+                    runChunk(c);
+                    return;
+                }
+            }
+        }
+
+        /** Runs claimed chunk {@code c}; the claim pins the job: its fields stay until the chunk is counted as done. */
+        private void runChunk(int c) {
+            RangeBody b = body;
+            int total = n;
+            int chunks = (int) (ctl.get() >>> 16) & 0xFFFF;
+            Thread owner = caller;
+            if (error == null) {
+                int lo = (int) ((long) c * total / chunks);
+                int hi = (int) ((long) (c + 1) * total / chunks);
+                try {
+                    b.run(lo, hi);
+                } catch (Throwable t) {
+                    if (error == null) {
+                        error = t;
                     }
                 }
-                if (done.incrementAndGet() == chunks && owner != Thread.currentThread()) {
-                    LockSupport.unpark(owner);
-                }
+            }
+            if (done.incrementAndGet() == chunks && owner != Thread.currentThread()) {
+                LockSupport.unpark(owner);
             }
         }
 
@@ -269,7 +344,11 @@ public final class Parallel {
                 long gen = ctl.get() >>> 32;
                 if (gen != seen) {
                     seen = gen;
-                    participate(gen);
+                    if (pinned) {
+                        runPinnedChunk(gen, ((Worker) Thread.currentThread()).index);
+                    } else {
+                        participate(gen);
+                    }
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
                     Thread.onSpinWait();

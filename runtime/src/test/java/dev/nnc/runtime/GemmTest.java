@@ -146,7 +146,9 @@ class GemmTest {
     void resultsDoNotDependOnTheNumberOfThreads(boolean vector) {
         Gemm.useVectorApi(vector);
         Random r = new Random(21);
-        int[][] shapes = {{140, 300, 520}, {133, 64, 300}, {12, 700, 400}, {20, 2000, 130}, {300, 40, 40}};
+        // the last three have fewer rows than a row unit: split by columns, one block per thread (pinned)
+        int[][] shapes = {{140, 300, 520}, {133, 64, 300}, {12, 700, 400}, {20, 2000, 130}, {300, 40, 40},
+            {1, 1000, 300}, {3, 333, 500}, {7, 130, 1100}};
         for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
             float[] a = new float[m * k];

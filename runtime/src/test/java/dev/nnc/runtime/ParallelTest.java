@@ -231,6 +231,64 @@ class ParallelTest {
         });
     }
 
+    /**
+     * A pinned loop covers the range exactly once in one chunk per participant, the chunks being
+     * the same from call to call; with workers spinning between calls (back-to-back calls), chunk i
+     * runs on participant i (asserted loosely: a descheduled worker loses its chunk to the caller), and
+     * the caller runs chunk 0 every time.
+     */
+    @Test
+    void pinnedLoopsGiveEachThreadTheSameChunk() {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            for (int threads : new int[] {1, 2, 3, 4}) {
+                Parallel.setThreads(threads);
+                for (int n : new int[] {0, 1, 2, 5, 64, 1001}) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
+                    List<int[]> chunks = Collections.synchronizedList(new ArrayList<>());
+                    Parallel.forRangePinned(n, (lo, hi) -> {
+                        chunks.add(new int[] {lo, hi});
+                        for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
+                    });
+                    for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i + " of " + n);
+                    assertEquals(n == 0 ? 0 : Math.min(n, threads), chunks.size(), "one chunk per thread, n=" + n);
+                }
+            }
+            Parallel.setThreads(2);
+            Thread me = Thread.currentThread();
+            int calls = 2000;
+            AtomicInteger callerRanZero = new AtomicInteger();
+            AtomicInteger workerRanOne = new AtomicInteger();
+            for (int call = 0; call < calls; call++) {
+                Parallel.forRangePinned(2, (lo, hi) -> {
+                    // 50 µs of work: long enough for a spinning worker to claim its own chunk before
+                    // the caller, done with chunk 0, takes what is left
+                    long until = System.nanoTime() + 50_000;
+                    while (System.nanoTime() < until) Thread.onSpinWait();
+                    boolean caller = Thread.currentThread() == me;
+                    if (lo == 0 && caller) callerRanZero.incrementAndGet();
+                    if (lo == 1 && !caller) workerRanOne.incrementAndGet();
+                });
+            }
+            assertEquals(calls, callerRanZero.get(), "the caller always runs chunk 0");
+            assertTrue(workerRanOne.get() > calls / 10, "the worker ran chunk 1 in " + workerRanOne.get() + " of " + calls);
+        });
+    }
+
+    @Test
+    void pinnedLoopsRethrowAndRunNestedCallsInline() {
+        Parallel.setThreads(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forRangePinned(2, (lo, hi) -> {
+            if (lo == 1) throw new IllegalStateException("chunk 1");
+        }));
+        assertEquals("chunk 1", e.getMessage());
+        AtomicInteger inner = new AtomicInteger();
+        Parallel.forRangePinned(2, (lo, hi) -> Parallel.forRangePinned(10, (a, b) -> inner.addAndGet(b - a)));
+        assertEquals(20, inner.get());
+        AtomicInteger after = new AtomicInteger(); // the pool still works after a failure and a nested call
+        Parallel.forRange(1000, 1, (lo, hi) -> after.addAndGet(hi - lo));
+        assertEquals(1000, after.get());
+    }
+
     @Test
     void setThreadsRejectsZero() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
