@@ -35,6 +35,7 @@ import javax.lang.model.element.Modifier;
 final class KernelWriter {
     private static final ClassName GEMM = ClassName.get(Jvm.RT, "Gemm");
     private static final ClassName CONV = ClassName.get(Jvm.RT, "Conv");
+    private static final ClassName SUMS = ClassName.get(Jvm.RT, "Sums");
     private static final ClassName RNG = Jvm.RNG;
     private static final ClassName PARALLEL = Jvm.PARALLEL;
     private static final ClassName ARRAYS = Jvm.ARRAYS;
@@ -692,14 +693,29 @@ final class KernelWriter {
             value.put(mbr, local);
         }
         int operand = loaded.size() + 1;
+        // a partial sum along the innermost loop of a value the loop also stores: the loop only
+        // stores it (so the JIT can vectorize the loop), and Sums.run adds up the stored run after it
+        List<CodeBlock> after = new ArrayList<>();
+        Map<Node, Integer> storedOperand = new HashMap<>();
+        for (int j = 0; j < stored.size(); j++) {
+            if (!k.reductions().contains(stored.get(j))) storedOperand.put(stored.get(j), operand + j);
+        }
         for (Node out : stored) {
             String arr = sig.outputNames().get(sig.outputs().indexOf(out));
             String idx = loops.index(operand++, arr + "Off");
             if (partial.containsKey(out)) { // this chunk's own partial sums, combined in chunk order later
                 int[] at = partial.get(out);
                 CodeBlock sum = withTypes(operandValue(out.input(0), value, loops));
+                Integer run = storedOperand.get(out.input(0));
                 if (at[1] == 1) { // a single sum: a local of the chunk, stored once at its end
                     body.add(CodeBlock.builder().add("acc$L += ", at[0]).add(sum).add(";\n").build());
+                } else if (run != null && loops.depth() >= 2 && loops.innermostStride(operand - 1) == 0
+                        && loops.innermostStride(run) == 1) {
+                    String src = sig.outputNames().get(sig.outputs().indexOf(out.input(0)));
+                    String at0 = at[0] == 0 ? "" : " + " + at[0];
+                    after.add(CodeBlock.builder().addStatement("partials[chunk * $L$L$L] += $T.run($N, $L, $L)",
+                            partialStride(partial), at0, loops.index(operand - 1, ""), SUMS, src,
+                            loops.rowStart(run, src + "Off"), loops.innermostExtent()).build());
                 } else {
                     String at0 = at[0] == 0 ? "" : " + " + at[0];
                     body.add(CodeBlock.builder().add("partials[chunk * $L$L$L] += ", partialStride(partial), at0,
@@ -736,7 +752,7 @@ final class KernelWriter {
         for (int[] at : partial.values()) {
             if (at[1] == 1) chunk.addStatement("$L acc$L = 0", gen.typeName(), at[0]);
         }
-        chunk.add(loops.wrap(body, ranges));
+        chunk.add(loops.wrap(body, ranges, after));
         if (k.rowTail() != null) chunk.add(perSampleChunk(k.rowTail(), tailNames(k.rowTail(), sig), "n"));
         for (int[] at : partial.values()) {
             if (at[1] == 1) {

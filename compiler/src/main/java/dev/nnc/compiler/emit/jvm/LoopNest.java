@@ -82,9 +82,65 @@ final class LoopNest {
         return sb.toString();
     }
 
+    /** Loops in the nest (after merging). */
+    int depth() {
+        return extents.size();
+    }
+
+    /** Operand {@code o}'s stride along the innermost loop. */
+    int innermostStride(int o) {
+        return strides.getLast()[o];
+    }
+
+    /** The innermost loop's extent. */
+    String innermostExtent() {
+        return extents.getLast();
+    }
+
+    /** Index of operand {@code o} at the start of the innermost loop: {@link #index} without its term. */
+    String rowStart(int o, String off) {
+        StringBuilder sb = new StringBuilder(off);
+        for (int d = 0; d < extents.size() - 1; d++) {
+            int s = strides.get(d)[o];
+            if (s == 0) continue;
+            sb.append(" + i").append(d);
+            if (s != 1) sb.append(" * ").append(s);
+        }
+        return sb.toString();
+    }
+
     /** The loops around {@code body}. */
     CodeBlock wrap(List<CodeBlock> body) {
         return wrap(body, null);
+    }
+
+    /** {@link #wrap(List, String[][])}, with {@code after} right after the innermost loop, inside the others. */
+    CodeBlock wrap(List<CodeBlock> body, String[][] ranges, List<CodeBlock> after) {
+        if (after.isEmpty()) return wrap(body, ranges);
+        if (extents.size() < 2) throw new IllegalStateException("statements after the innermost loop need an outer loop");
+        CodeBlock inner = wrap(body, ranges, extents.size() - 1);
+        CodeBlock.Builder b = CodeBlock.builder();
+        for (int d = 0; d < extents.size() - 1; d++) open(b, ranges, d);
+        b.add(inner);
+        after.forEach(b::add);
+        for (int d = extents.size() - 2; d >= 0; d--) b.endControlFlow();
+        return b.build();
+    }
+
+    private void open(CodeBlock.Builder b, String[][] ranges, int d) {
+        boolean whole = ranges == null || merged.get(d); // a merged loop runs over its dimensions whole
+        String lo = whole ? "0" : ranges[dims.get(d)][0];
+        String hi = whole ? extents.get(d) : ranges[dims.get(d)][1];
+        b.beginControlFlow("for (int i$L = $L; i$L < $L; i$L++)", d, lo, d, hi, d);
+    }
+
+    /** Loops {@code from} to the innermost around {@code body}. */
+    private CodeBlock wrap(List<CodeBlock> body, String[][] ranges, int from) {
+        CodeBlock.Builder b = CodeBlock.builder();
+        for (int d = from; d < extents.size(); d++) open(b, ranges, d);
+        body.forEach(b::add);
+        for (int d = extents.size() - 1; d >= from; d--) b.endControlFlow();
+        return b.build();
     }
 
     /**
@@ -100,15 +156,6 @@ final class LoopNest {
      * </pre>
      */
     CodeBlock wrap(List<CodeBlock> body, String[][] ranges) {
-        CodeBlock.Builder b = CodeBlock.builder();
-        for (int d = 0; d < extents.size(); d++) {
-            boolean whole = ranges == null || merged.get(d); // a merged loop runs over its dimensions whole
-            String lo = whole ? "0" : ranges[dims.get(d)][0];
-            String hi = whole ? extents.get(d) : ranges[dims.get(d)][1];
-            b.beginControlFlow("for (int i$L = $L; i$L < $L; i$L++)", d, lo, d, hi, d);
-        }
-        body.forEach(b::add);
-        for (int d = extents.size() - 1; d >= 0; d--) b.endControlFlow();
-        return b.build();
+        return wrap(body, ranges, 0);
     }
 }
