@@ -40,7 +40,7 @@ public final class Conv implements Parallel.RangeBody {
     private final int ohw;
 
     /** What the parallel part of the running call does. */
-    private enum Pass { FORWARD, INPUT_GRAD, WEIGHT_GRAD }
+    private enum Pass { FORWARD, INPUT_GRAD, WEIGHT_GRAD, WEIGHT_GRAD_SUM }
 
     private Pass pass;
     private boolean f64;
@@ -56,6 +56,8 @@ public final class Conv implements Parallel.RangeBody {
     private int bOff;
     private int outOff;
     private int workOff;
+    /** Samples of the running weight gradient, for its final sum. */
+    private int samples;
 
     /**
      * @param c  input channels
@@ -125,15 +127,27 @@ public final class Conv implements Parallel.RangeBody {
             int wkOff) {
         setF32(Pass.WEIGHT_GRAD, x, xOff, g, gOff, dW, dwOff, work, wkOff);
         Parallel.forRange(n, 1, this);
-        int size = o * ckk;
-        java.util.Arrays.fill(dW, dwOff, dwOff + size, 0f);
-        for (int s = 0; s < n; s++) { // in sample order: the same sum on any number of threads
-            int part = wkOff + s * perSample() + ckk * ohw;
-            for (int ci = 0; ci < ckk; ci++) { // the sample's dWᵀ [ckk, o], added transposed
-                for (int oi = 0; oi < o; oi++) dW[dwOff + oi * ckk + ci] += work[part + ci * o + oi];
+        // the samples' partial products summed per weight element, in sample order (the same sum on
+        // any number of threads), the elements split across the pool
+        pass = Pass.WEIGHT_GRAD_SUM;
+        samples = n;
+        Parallel.forRange(ckk, Math.max(1, (1 << 14) / Math.max(1, o * n)), this);
+        clear();
+    }
+
+    /** dW[oi, ci] for ci in [lo, hi): the sum over the samples of their dWᵀ [ckk, o] partials. */
+    private void weightGradSumF32(int lo, int hi) {
+        int per = perSample(Pass.WEIGHT_GRAD);
+        int first = workOff + ckk * ohw;
+        for (int ci = lo; ci < hi; ci++) {
+            for (int oi = 0; oi < o; oi++) {
+                float sum = 0;
+                for (int s = 0, at = first + ci * o + oi; s < samples; s++, at += per) {
+                    sum += fltWork[at];
+                }
+                fltOut[outOff + oi * ckk + ci] = sum;
             }
         }
-        clear();
     }
 
     private void setF32(Pass p, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, float[] work,
@@ -151,7 +165,7 @@ public final class Conv implements Parallel.RangeBody {
     }
 
     private void sampleF32(int s) {
-        int cols = workOff + s * perSample();
+        int cols = workOff + s * perSample(pass);
         switch (pass) {
             case FORWARD -> {
                 im2colF32(fltA, aOff + s * c * h * w, fltWork, cols);
@@ -243,15 +257,27 @@ public final class Conv implements Parallel.RangeBody {
             int wkOff) {
         setF64(Pass.WEIGHT_GRAD, x, xOff, g, gOff, dW, dwOff, work, wkOff);
         Parallel.forRange(n, 1, this);
-        int size = o * ckk;
-        java.util.Arrays.fill(dW, dwOff, dwOff + size, 0d);
-        for (int s = 0; s < n; s++) { // in sample order: the same sum on any number of threads
-            int part = wkOff + s * perSample() + ckk * ohw;
-            for (int ci = 0; ci < ckk; ci++) { // the sample's dWᵀ [ckk, o], added transposed
-                for (int oi = 0; oi < o; oi++) dW[dwOff + oi * ckk + ci] += work[part + ci * o + oi];
+        // the samples' partial products summed per weight element, in sample order (the same sum on
+        // any number of threads), the elements split across the pool
+        pass = Pass.WEIGHT_GRAD_SUM;
+        samples = n;
+        Parallel.forRange(ckk, Math.max(1, (1 << 14) / Math.max(1, o * n)), this);
+        clear();
+    }
+
+    /** dW[oi, ci] for ci in [lo, hi): the sum over the samples of their dWᵀ [ckk, o] partials. */
+    private void weightGradSumF64(int lo, int hi) {
+        int per = perSample(Pass.WEIGHT_GRAD);
+        int first = workOff + ckk * ohw;
+        for (int ci = lo; ci < hi; ci++) {
+            for (int oi = 0; oi < o; oi++) {
+                double sum = 0;
+                for (int s = 0, at = first + ci * o + oi; s < samples; s++, at += per) {
+                    sum += dblWork[at];
+                }
+                dblOut[outOff + oi * ckk + ci] = sum;
             }
         }
-        clear();
     }
 
     private void setF64(Pass p, double[] a, int aOff, double[] b, int bOff, double[] out, int outOff, double[] work,
@@ -269,7 +295,7 @@ public final class Conv implements Parallel.RangeBody {
     }
 
     private void sampleF64(int s) {
-        int cols = workOff + s * perSample();
+        int cols = workOff + s * perSample(pass);
         switch (pass) {
             case FORWARD -> {
                 im2colF64(dblA, aOff + s * c * h * w, dblWork, cols);
@@ -352,14 +378,18 @@ public final class Conv implements Parallel.RangeBody {
         return room <= 0 ? 0 : Math.min(ow, (room + sw - 1) / sw);
     }
 
-    /** Scratch elements one sample uses in the running pass. */
-    private int perSample() {
-        return pass == Pass.WEIGHT_GRAD ? ckk * ohw + o * ckk : ckk * ohw;
+    /** Scratch elements one sample uses in pass {@code p}. */
+    private int perSample(Pass p) {
+        return p == Pass.WEIGHT_GRAD ? ckk * ohw + o * ckk : ckk * ohw;
     }
 
-    /** Runs the samples {@code [lo, hi)} of the running call (called by {@link Parallel}). */
+    /** Runs the samples {@code [lo, hi)} of the running call, or its weight elements for the final sum (called by {@link Parallel}). */
     @Override
     public void run(int lo, int hi) {
+        if (pass == Pass.WEIGHT_GRAD_SUM) { // weight elements, not samples
+            if (f64) weightGradSumF64(lo, hi); else weightGradSumF32(lo, hi);
+            return;
+        }
         for (int s = lo; s < hi; s++) {
             if (f64) sampleF64(s); else sampleF32(s);
         }
