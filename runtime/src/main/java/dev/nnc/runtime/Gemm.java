@@ -38,6 +38,11 @@ public final class Gemm {
     static final int PACK_ROWS = 16;
     /** Fewer rows than this against a transposed B use dot products instead of a copy of B. */
     static final int MR = 4;
+    /**
+     * A product against a transposed B with at least this long a k and an output narrower than two
+     * vectors runs as vector dot products (a convolution's weight gradient: 6 columns, k = 784).
+     */
+    static final int DOT_K = 256;
     /** Columns per parallel unit when C is split by columns. */
     static final int NR = 64;
     /** Below this many multiply-adds a product runs on the calling thread alone. */
@@ -181,8 +186,14 @@ public final class Gemm {
         // so a transposed A needs no copy (four rows at one p are even adjacent then)
         int ri = transA ? 1 : k;
         int pc = transA ? m : 1;
-        if (transB && i1 - i0 < MR) {
+        if (Gemm.vector && transB && !transA && k >= DOT_K && n < 2 * VectorKernels.floatLanes()) {
+            // a narrow output and a long k, both operands contiguous along k: vector dot products
+            VectorKernels.dotsF32(a, aOff, b, bOff, c, cOff, n, k, i0, i1, j0, j1, accumulate, s.lanesF32());
+            return;
+        }
+        if (transB && m < MR) {
             // a few rows against B stored [n, k]: dot products along k beat a transposed copy of B
+            // (decided on the whole product, so that a row's arithmetic does not depend on the split)
             for (int i = i0; i < i1; i++) {
                 for (int j = j0; j < j1; j++) {
                     float dot = dotF32(a, aOff + i * ri, pc, b, bOff + j * k, k);
@@ -427,8 +438,14 @@ public final class Gemm {
         // so a transposed A needs no copy (four rows at one p are even adjacent then)
         int ri = transA ? 1 : k;
         int pc = transA ? m : 1;
-        if (transB && i1 - i0 < MR) {
+        if (Gemm.vector && transB && !transA && k >= DOT_K && n < 2 * VectorKernels.doubleLanes()) {
+            // a narrow output and a long k, both operands contiguous along k: vector dot products
+            VectorKernels.dotsF64(a, aOff, b, bOff, c, cOff, n, k, i0, i1, j0, j1, accumulate, s.lanesF64());
+            return;
+        }
+        if (transB && m < MR) {
             // a few rows against B stored [n, k]: dot products along k beat a transposed copy of B
+            // (decided on the whole product, so that a row's arithmetic does not depend on the split)
             for (int i = i0; i < i1; i++) {
                 for (int j = j0; j < j1; j++) {
                     double dot = dotF64(a, aOff + i * ri, pc, b, bOff + j * k, k);
@@ -623,6 +640,24 @@ public final class Gemm {
         private double[] bF64;
         private float[] aF32;
         private double[] aF64;
+
+        private float[] lanesF32;
+        private double[] lanesF64;
+
+        /** The lanes of one vector of partial sums, added in lane order by the dot-product kernel. */
+        float[] lanesF32() {
+            if (lanesF32 == null) {
+                lanesF32 = new float[64];
+            }
+            return lanesF32;
+        }
+
+        double[] lanesF64() {
+            if (lanesF64 == null) {
+                lanesF64 = new double[64];
+            }
+            return lanesF64;
+        }
 
         /** The vector kernel's copy of a group of (at most 8) rows of A for one k-slice. */
         float[] aF32() {

@@ -33,6 +33,16 @@ final class VectorKernels {
     private VectorKernels() {
     }
 
+    /** Floats per vector: the dot-product path is for outputs narrower than two vectors. */
+    static int floatLanes() {
+        return FL;
+    }
+
+    /** Doubles per vector. */
+    static int doubleLanes() {
+        return DL;
+    }
+
     static String description() {
         return FS.vectorBitSize() + "-bit vectors, " + FL + " floats, " + (TALL ? "8" : "4") + "-row tiles";
     }
@@ -299,6 +309,104 @@ final class VectorKernels {
             acc = FloatVector.broadcast(FS, a[r0 + p * pc]).fma(FloatVector.fromArray(FS, b, bOff + p * ldb + j, mask), acc);
         }
         FloatVector.fromArray(FS, c, ci, mask).add(acc).intoArray(c, ci, mask);
+    }
+
+    /**
+     * {@code C[i, j] = (accumulate ? C[i, j] : 0) + dot(A row i, B row j)} for i in [i0, i1) and j in
+     * [j0, j1), with A stored [m, k] and B stored [n, k] (both rows contiguous along k): the product
+     * of a narrow output and a long k (a convolution's weight gradient, dWᵀ = cols · gᵀ with 6 filters
+     * and 784 positions), where tiles along the output's columns would leave most lanes empty. Rows
+     * go 2 at a time against 3 columns (6 accumulators, 5 loads per 6 fused multiply-adds). Every
+     * element's arithmetic is {@link #dotF32}'s: one vector of partial sums over k (the last step
+     * masked), then its lanes added in lane order, whichever group computed it.
+     */
+    static void dotsF32(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int k,
+                        int i0, int i1, int j0, int j1, boolean accumulate, float[] lanes) {
+        int i = i0;
+        for (; i + 2 <= i1; i += 2) {
+            int j = j0;
+            for (; j + 3 <= j1; j += 3) {
+                dotTileF32(a, aOff + i * k, b, bOff + j * k, k, c, cOff + i * ldc + j, ldc, accumulate, lanes);
+            }
+            for (; j < j1; j++) {
+                dotF32(a, aOff + i * k, b, bOff + j * k, k, c, cOff + i * ldc + j, accumulate, lanes);
+                dotF32(a, aOff + (i + 1) * k, b, bOff + j * k, k, c, cOff + (i + 1) * ldc + j, accumulate, lanes);
+            }
+        }
+        for (; i < i1; i++) {
+            for (int j = j0; j < j1; j++) {
+                dotF32(a, aOff + i * k, b, bOff + j * k, k, c, cOff + i * ldc + j, accumulate, lanes);
+            }
+        }
+    }
+
+    /** Two rows of A against three rows of B: six dot products. */
+    private static void dotTileF32(float[] a, int a0, float[] b, int b0, int k, float[] c, int ci, int ldc,
+                                   boolean accumulate, float[] lanes) {
+        FloatVector s00 = FloatVector.zero(FS), s01 = FloatVector.zero(FS), s02 = FloatVector.zero(FS);
+        FloatVector s10 = FloatVector.zero(FS), s11 = FloatVector.zero(FS), s12 = FloatVector.zero(FS);
+        int a1 = a0 + k;
+        int b1 = b0 + k;
+        int b2 = b1 + k;
+        int p = 0;
+        for (; p + FL <= k; p += FL) {
+            FloatVector x0 = FloatVector.fromArray(FS, a, a0 + p);
+            FloatVector x1 = FloatVector.fromArray(FS, a, a1 + p);
+            FloatVector y = FloatVector.fromArray(FS, b, b0 + p);
+            s00 = x0.fma(y, s00);
+            s10 = x1.fma(y, s10);
+            y = FloatVector.fromArray(FS, b, b1 + p);
+            s01 = x0.fma(y, s01);
+            s11 = x1.fma(y, s11);
+            y = FloatVector.fromArray(FS, b, b2 + p);
+            s02 = x0.fma(y, s02);
+            s12 = x1.fma(y, s12);
+        }
+        if (p < k) {
+            VectorMask<Float> m = FS.indexInRange(p, k);
+            FloatVector x0 = FloatVector.fromArray(FS, a, a0 + p, m);
+            FloatVector x1 = FloatVector.fromArray(FS, a, a1 + p, m);
+            FloatVector y = FloatVector.fromArray(FS, b, b0 + p, m);
+            s00 = x0.fma(y, s00);
+            s10 = x1.fma(y, s10);
+            y = FloatVector.fromArray(FS, b, b1 + p, m);
+            s01 = x0.fma(y, s01);
+            s11 = x1.fma(y, s11);
+            y = FloatVector.fromArray(FS, b, b2 + p, m);
+            s02 = x0.fma(y, s02);
+            s12 = x1.fma(y, s12);
+        }
+        storeSumF32(s00, c, ci, accumulate, lanes);
+        storeSumF32(s01, c, ci + 1, accumulate, lanes);
+        storeSumF32(s02, c, ci + 2, accumulate, lanes);
+        storeSumF32(s10, c, ci + ldc, accumulate, lanes);
+        storeSumF32(s11, c, ci + ldc + 1, accumulate, lanes);
+        storeSumF32(s12, c, ci + ldc + 2, accumulate, lanes);
+    }
+
+    /** One dot product, with {@link #dotTileF32}'s arithmetic. */
+    private static void dotF32(float[] a, int a0, float[] b, int b0, int k, float[] c, int ci, boolean accumulate,
+                               float[] lanes) {
+        FloatVector s = FloatVector.zero(FS);
+        int p = 0;
+        for (; p + FL <= k; p += FL) {
+            s = FloatVector.fromArray(FS, a, a0 + p).fma(FloatVector.fromArray(FS, b, b0 + p), s);
+        }
+        if (p < k) {
+            VectorMask<Float> m = FS.indexInRange(p, k);
+            s = FloatVector.fromArray(FS, a, a0 + p, m).fma(FloatVector.fromArray(FS, b, b0 + p, m), s);
+        }
+        storeSumF32(s, c, ci, accumulate, lanes);
+    }
+
+    /** Adds the lanes of {@code s} in lane order (a fixed order, unlike reduceLanes) into or over C. */
+    private static void storeSumF32(FloatVector s, float[] c, int ci, boolean accumulate, float[] lanes) {
+        s.intoArray(lanes, 0);
+        float sum = 0;
+        for (int l = 0; l < FL; l++) {
+            sum += lanes[l];
+        }
+        c[ci] = accumulate ? c[ci] + sum : sum;
     }
 
     /**
@@ -589,6 +697,104 @@ final class VectorKernels {
             acc = DoubleVector.broadcast(DS, a[r0 + p * pc]).fma(DoubleVector.fromArray(DS, b, bOff + p * ldb + j, mask), acc);
         }
         DoubleVector.fromArray(DS, c, ci, mask).add(acc).intoArray(c, ci, mask);
+    }
+
+    /**
+     * {@code C[i, j] = (accumulate ? C[i, j] : 0) + dot(A row i, B row j)} for i in [i0, i1) and j in
+     * [j0, j1), with A stored [m, k] and B stored [n, k] (both rows contiguous along k): the product
+     * of a narrow output and a long k (a convolution's weight gradient, dWᵀ = cols · gᵀ with 6 filters
+     * and 784 positions), where tiles along the output's columns would leave most lanes empty. Rows
+     * go 2 at a time against 3 columns (6 accumulators, 5 loads per 6 fused multiply-adds). Every
+     * element's arithmetic is {@link #dotF64}'s: one vector of partial sums over k (the last step
+     * masked), then its lanes added in lane order, whichever group computed it.
+     */
+    static void dotsF64(double[] a, int aOff, double[] b, int bOff, double[] c, int cOff, int ldc, int k,
+                        int i0, int i1, int j0, int j1, boolean accumulate, double[] lanes) {
+        int i = i0;
+        for (; i + 2 <= i1; i += 2) {
+            int j = j0;
+            for (; j + 3 <= j1; j += 3) {
+                dotTileF64(a, aOff + i * k, b, bOff + j * k, k, c, cOff + i * ldc + j, ldc, accumulate, lanes);
+            }
+            for (; j < j1; j++) {
+                dotF64(a, aOff + i * k, b, bOff + j * k, k, c, cOff + i * ldc + j, accumulate, lanes);
+                dotF64(a, aOff + (i + 1) * k, b, bOff + j * k, k, c, cOff + (i + 1) * ldc + j, accumulate, lanes);
+            }
+        }
+        for (; i < i1; i++) {
+            for (int j = j0; j < j1; j++) {
+                dotF64(a, aOff + i * k, b, bOff + j * k, k, c, cOff + i * ldc + j, accumulate, lanes);
+            }
+        }
+    }
+
+    /** Two rows of A against three rows of B: six dot products. */
+    private static void dotTileF64(double[] a, int a0, double[] b, int b0, int k, double[] c, int ci, int ldc,
+                                   boolean accumulate, double[] lanes) {
+        DoubleVector s00 = DoubleVector.zero(DS), s01 = DoubleVector.zero(DS), s02 = DoubleVector.zero(DS);
+        DoubleVector s10 = DoubleVector.zero(DS), s11 = DoubleVector.zero(DS), s12 = DoubleVector.zero(DS);
+        int a1 = a0 + k;
+        int b1 = b0 + k;
+        int b2 = b1 + k;
+        int p = 0;
+        for (; p + DL <= k; p += DL) {
+            DoubleVector x0 = DoubleVector.fromArray(DS, a, a0 + p);
+            DoubleVector x1 = DoubleVector.fromArray(DS, a, a1 + p);
+            DoubleVector y = DoubleVector.fromArray(DS, b, b0 + p);
+            s00 = x0.fma(y, s00);
+            s10 = x1.fma(y, s10);
+            y = DoubleVector.fromArray(DS, b, b1 + p);
+            s01 = x0.fma(y, s01);
+            s11 = x1.fma(y, s11);
+            y = DoubleVector.fromArray(DS, b, b2 + p);
+            s02 = x0.fma(y, s02);
+            s12 = x1.fma(y, s12);
+        }
+        if (p < k) {
+            VectorMask<Double> m = DS.indexInRange(p, k);
+            DoubleVector x0 = DoubleVector.fromArray(DS, a, a0 + p, m);
+            DoubleVector x1 = DoubleVector.fromArray(DS, a, a1 + p, m);
+            DoubleVector y = DoubleVector.fromArray(DS, b, b0 + p, m);
+            s00 = x0.fma(y, s00);
+            s10 = x1.fma(y, s10);
+            y = DoubleVector.fromArray(DS, b, b1 + p, m);
+            s01 = x0.fma(y, s01);
+            s11 = x1.fma(y, s11);
+            y = DoubleVector.fromArray(DS, b, b2 + p, m);
+            s02 = x0.fma(y, s02);
+            s12 = x1.fma(y, s12);
+        }
+        storeSumF64(s00, c, ci, accumulate, lanes);
+        storeSumF64(s01, c, ci + 1, accumulate, lanes);
+        storeSumF64(s02, c, ci + 2, accumulate, lanes);
+        storeSumF64(s10, c, ci + ldc, accumulate, lanes);
+        storeSumF64(s11, c, ci + ldc + 1, accumulate, lanes);
+        storeSumF64(s12, c, ci + ldc + 2, accumulate, lanes);
+    }
+
+    /** One dot product, with {@link #dotTileF64}'s arithmetic. */
+    private static void dotF64(double[] a, int a0, double[] b, int b0, int k, double[] c, int ci, boolean accumulate,
+                               double[] lanes) {
+        DoubleVector s = DoubleVector.zero(DS);
+        int p = 0;
+        for (; p + DL <= k; p += DL) {
+            s = DoubleVector.fromArray(DS, a, a0 + p).fma(DoubleVector.fromArray(DS, b, b0 + p), s);
+        }
+        if (p < k) {
+            VectorMask<Double> m = DS.indexInRange(p, k);
+            s = DoubleVector.fromArray(DS, a, a0 + p, m).fma(DoubleVector.fromArray(DS, b, b0 + p, m), s);
+        }
+        storeSumF64(s, c, ci, accumulate, lanes);
+    }
+
+    /** Adds the lanes of {@code s} in lane order (a fixed order, unlike reduceLanes) into or over C. */
+    private static void storeSumF64(DoubleVector s, double[] c, int ci, boolean accumulate, double[] lanes) {
+        s.intoArray(lanes, 0);
+        double sum = 0;
+        for (int l = 0; l < DL; l++) {
+            sum += lanes[l];
+        }
+        c[ci] = accumulate ? c[ci] + sum : sum;
     }
 
     /**

@@ -148,7 +148,9 @@ class GemmTest {
         Random r = new Random(21);
         // the last three have fewer rows than a row unit: split by columns, one block per thread (pinned)
         int[][] shapes = {{140, 300, 520}, {133, 64, 300}, {12, 700, 400}, {20, 2000, 130}, {300, 40, 40},
-            {1, 1000, 300}, {3, 333, 500}, {7, 130, 1100}};
+            {1, 1000, 300}, {3, 333, 500}, {7, 130, 1100},
+            // and two narrow outputs with a long k (vector dot products when B is transposed)
+            {150, 6, 784}, {129, 13, 300}};
         for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
             float[] a = new float[m * k];
@@ -184,6 +186,8 @@ class GemmTest {
             {2, 2000, 300},  // too few rows: split by columns
             {1, 1030, 513},  // one row, dot products when B is transposed
             {517, 3, 600},   // narrow C
+            {25, 6, 784},    // transB: vector dot products (a conv1 weight gradient), odd rows, 2×3 groups
+            {7, 31, 257},    // transB: dot products at the widest narrow output, k one past a multiple of 16
         };
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
