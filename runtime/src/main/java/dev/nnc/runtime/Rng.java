@@ -124,6 +124,41 @@ public final class Rng {
         return (long) Math.ceil(p * 0x1.0p53);
     }
 
+    /**
+     * The 32-bit key of a dropout mask's stream: {@link #streamKey} folded to an int. A kernel
+     * computes it once, then {@link #dropBits} per element.
+     */
+    public static int dropKey(long seed, long stream) {
+        long k = streamKey(seed, stream);
+        return (int) (k ^ (k >>> 32));
+    }
+
+    /**
+     * 31 random bits, as an int in {@code [0, 2^31)}, for element {@code index} of the mask whose
+     * stream key is {@code key} ({@link #dropKey}): the element is dropped exactly when
+     * {@code dropBits(key, index) < dropThreshold(rate)}. A 32-bit hash (an odd-constant multiply of
+     * the index, then MurmurHash3's finaliser) in int arithmetic only, so that the JIT vectorizes a
+     * loop drawing a mask per element (a 64-bit multiply per step does not vectorize on AVX2 and
+     * cost ~8 ns per element; this ~1.3 ns).
+     */
+    public static int dropBits(int key, int index) {
+        int h = key ^ (index * 0x9E3779B9);
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        h *= 0xC2B2AE35;
+        h ^= h >>> 16;
+        return h >>> 1;
+    }
+
+    /** The int {@code t} with {@code dropBits < t} for a fraction {@code rate} of all values: {@code ceil(rate · 2^31)}. */
+    public static int dropThreshold(double rate) {
+        if (!(rate >= 0 && rate <= 1)) {
+            throw new IllegalArgumentException("rate must be in [0, 1], got " + rate);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(rate * 0x1.0p31));
+    }
+
     /** SplitMix64's finaliser: a bijective 64-bit mix with good avalanche. */
     private static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

@@ -135,4 +135,42 @@ class RngTest {
             if (t < (1L << 53)) assertTrue(t * 0x1.0p-53 >= p);
         }
     }
+    /** A dropout mask from dropBits drops the expected fraction, evenly, independently of neighbours and streams. */
+    @Test
+    void dropBitsDropTheRequestedFraction() {
+        int n = 1 << 20;
+        for (double rate : new double[] {0.1, 0.2, 0.5, 0.9}) {
+            int t = Rng.dropThreshold(rate);
+            int key = Rng.dropKey(42, 7);
+            int dropped = 0;
+            int both = 0;
+            int crossStream = 0;
+            int other = Rng.dropKey(42, 8);
+            for (int i = 0; i < n; i++) {
+                boolean d = Rng.dropBits(key, i) < t;
+                if (d) dropped++;
+                if (d && Rng.dropBits(key, i + 1) < t) both++;
+                if (d && Rng.dropBits(other, i) < t) crossStream++;
+            }
+            // binomial: 5 standard deviations of a fraction over 2^20 draws is below 0.003
+            assertEquals(rate, (double) dropped / n, 0.003, "rate " + rate);
+            assertEquals(rate * rate, (double) both / n, 0.003, "neighbours, rate " + rate);
+            assertEquals(rate * rate, (double) crossStream / n, 0.003, "streams, rate " + rate);
+        }
+    }
+
+    @Test
+    void dropBitsAreThirtyOneBitsAndThresholdsExact() {
+        assertEquals(0, Rng.dropThreshold(0));
+        assertEquals(1 << 30, Rng.dropThreshold(0.5));
+        assertEquals(Integer.MAX_VALUE, Rng.dropThreshold(1));
+        assertEquals(1, Rng.dropThreshold(0x1.0p-40)); // any rate above 0 drops something
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < 100_000; i++) {
+            int b = Rng.dropBits(r.nextInt(), r.nextInt());
+            assertTrue(b >= 0, "dropBits is non-negative");
+        }
+        assertEquals(Rng.dropBits(5, 6), Rng.dropBits(5, 6));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Rng.dropThreshold(-0.1));
+    }
 }

@@ -123,7 +123,7 @@ class ReferenceOracleTest {
     /**
      * The batch's feeds (rounded to float for an f32 model, as it stores them), the model's
      * parameters, and the dropout masks the generated code draws at its current step:
-     * {@code Rng.bits(Rng.streamKey(seed, step · masks + index), element) >= threshold(rate)}.
+     * {@code Rng.dropBits(Rng.dropKey(seed, step · masks + index), element) >= dropThreshold(rate)}.
      */
     static Interpreter.Env env(CompiledModel m, ModelIr ir, Batch b, boolean f64) {
         Map<String, double[]> inputs = new HashMap<>();
@@ -144,8 +144,8 @@ class ReferenceOracleTest {
         List<Node> masks = ir.graph().nodes().stream().filter(n -> n.op() == Op.DROPOUT_MASK).toList();
         long step = m.steps();
         Interpreter.MaskRule rule = (mask, element) -> {
-            long key = Rng.streamKey(SEED, step * masks.size() + masks.indexOf(mask));
-            return Rng.bits(key, element) >= Rng.threshold(mask.attrs(Attrs.Dropout.class).rate());
+            int key = Rng.dropKey(SEED, step * masks.size() + masks.indexOf(mask));
+            return Rng.dropBits(key, Math.toIntExact(element)) >= Rng.dropThreshold(mask.attrs(Attrs.Dropout.class).rate());
         };
         return new Interpreter.Env(b.size(), inputs, params, rule);
     }

@@ -3,6 +3,7 @@ package dev.nnc.runtime.train;
 import dev.nnc.runtime.Batch;
 import dev.nnc.runtime.CompiledModel;
 import dev.nnc.runtime.DType;
+import dev.nnc.runtime.Parallel;
 import dev.nnc.runtime.Rng;
 import dev.nnc.runtime.TensorInfo;
 import dev.nnc.runtime.data.DataSplit;
@@ -138,7 +139,7 @@ public final class Trainer {
     private enum TargetKind { LABELS, ONE_HOT, BINARY }
 
     /** The batch buffers of one model, and the copying of data rows into them. */
-    private static final class Feeder {
+    private static final class Feeder implements Parallel.RangeBody {
         final CompiledModel model;
         final Batch batch;
         final int capacity;
@@ -220,17 +221,26 @@ public final class Trainer {
             }
         }
 
+        // the running gather's source, for the parallel copy of the features (run)
+        private float[] gatherFeatures;
+        private int[] gatherOrder;
+        private int gatherFrom;
+
         /** Copies examples {@code order[from .. from+rows)} (or {@code from..} when order is null) into the batch. */
         void gather(Dataset data, int[] order, int from, int rows) {
-            int fs = input.rowSize();
-            float[] features = data.features();
             int[] dataLabels = data.labels();
             if (kind == TargetKind.ONE_HOT) {
                 Arrays.fill(floatTargets, 0, rows * ONE_HOT_CLASSES, 0f);
             }
+            // the rows are scattered over the data set (cache misses): both cores copy
+            gatherFeatures = data.features();
+            gatherOrder = order;
+            gatherFrom = from;
+            Parallel.forRange(rows, 16, this);
+            gatherFeatures = null;
+            gatherOrder = null;
             for (int r = 0; r < rows; r++) {
                 int idx = order == null ? from + r : order[from + r];
-                System.arraycopy(features, idx * fs, inputs, r * fs, fs);
                 int label = dataLabels[idx];
                 switch (kind) {
                     case LABELS -> labels[r] = label;
@@ -246,6 +256,16 @@ public final class Trainer {
                 }
             }
             batch.size(rows);
+        }
+
+        /** Copies the features of batch rows {@code [lo, hi)} of the running gather. */
+        @Override
+        public void run(int lo, int hi) {
+            int fs = input.rowSize();
+            for (int r = lo; r < hi; r++) {
+                int idx = gatherOrder == null ? gatherFrom + r : gatherOrder[gatherFrom + r];
+                System.arraycopy(gatherFeatures, idx * fs, inputs, r * fs, fs);
+            }
         }
 
         Evaluation evaluate(Dataset data) {

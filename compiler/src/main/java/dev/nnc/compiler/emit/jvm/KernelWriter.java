@@ -797,29 +797,31 @@ final class KernelWriter {
     }
 
     /**
-     * A dropout mask element, drawn from (seed, step, mask, element): {@code Rng.bits} of the
-     * mask's stream key (declared before the loops, {@link #maskKeys}) against the rate's threshold.
+     * A dropout mask element, drawn from (seed, step, mask, element): {@code Rng.dropBits} of the
+     * mask's stream key (declared before the loops, {@link #maskKeys}) against the rate's threshold,
+     * without a branch ({@code 1 - ((bits - threshold) >>> 31)} is 0 below it, 1 from it on), so that
+     * the JIT vectorizes the loop around it.
      */
     private String maskExpression(Node mask, LoopNest loops) {
         Map<String, String> vars = gen.baseVars();
         vars.put("i", loops.index(0, "0"));
         vars.put("key", maskKey(mask));
         double rate = mask.attrs(Attrs.Dropout.class).rate();
-        vars.put("threshold", Long.toString(threshold(rate)));
+        vars.put("threshold", Integer.toString(threshold(rate)));
         vars.put("scale", gen.lit(1 / (1 - rate)));
         return "(" + gen.templates.scalar("dropout_mask", vars) + ")";
     }
 
-    /** Same as {@code Rng.threshold}: the compiler does not depend on the runtime. */
-    private static long threshold(double rate) {
-        return (long) Math.ceil(rate * 0x1.0p53);
+    /** Same as {@code Rng.dropThreshold}: the compiler does not depend on the runtime. */
+    private static int threshold(double rate) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(rate * 0x1.0p31));
     }
 
     private String maskKey(Node mask) {
         return "dropKey" + gen.masks.indexOf(mask);
     }
 
-    /** {@code long dropKey0 = Rng.streamKey(seed, step * 1 + 0);} for every mask the kernel draws. */
+    /** {@code int dropKey0 = Rng.dropKey(seed, step * 1 + 0);} for every mask the kernel draws. */
     private CodeBlock maskKeys(Kernel k) {
         Set<Node> used = new java.util.TreeSet<>(java.util.Comparator.comparingInt(Node::id));
         for (Node mbr : k.members()) {
@@ -830,7 +832,7 @@ final class KernelWriter {
         }
         CodeBlock.Builder b = CodeBlock.builder();
         for (Node mask : used) {
-            b.addStatement("long $N = $T.streamKey(seed, step * $L + $L)", maskKey(mask), RNG, gen.masks.size(),
+            b.addStatement("int $N = $T.dropKey(seed, step * $L + $L)", maskKey(mask), RNG, gen.masks.size(),
                     gen.masks.indexOf(mask));
         }
         return b.build();
