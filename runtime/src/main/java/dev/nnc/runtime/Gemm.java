@@ -210,10 +210,11 @@ public final class Gemm {
         }
         float[] bp = s.bF32();
         boolean vector = Gemm.vector;
+        int slice = slice(k);
         for (int jb = j0; jb < j1; jb += NC) {
             int w = Math.min(NC, j1 - jb);
-            for (int pb = 0; pb < k; pb += KC) {
-                int kc = Math.min(KC, k - pb);
+            for (int pb = 0; pb < k; pb += slice) {
+                int kc = Math.min(slice, k - pb);
                 // the kernel's inner loop reads one dense row of the B panel [kc × w]: B's own rows
                 // when B is stored [k, n], else a transposed copy
                 float[] panel = b;
@@ -462,10 +463,11 @@ public final class Gemm {
         }
         double[] bp = s.bF64();
         boolean vector = Gemm.vector;
+        int slice = slice(k);
         for (int jb = j0; jb < j1; jb += NC) {
             int w = Math.min(NC, j1 - jb);
-            for (int pb = 0; pb < k; pb += KC) {
-                int kc = Math.min(KC, k - pb);
+            for (int pb = 0; pb < k; pb += slice) {
+                int kc = Math.min(slice, k - pb);
                 // the kernel's inner loop reads one dense row of the B panel [kc × w]: B's own rows
                 // when B is stored [k, n], else a transposed copy
                 double[] panel = b;
@@ -617,6 +619,17 @@ public final class Gemm {
     }
 
     // ---------------------------------------------------------------- shared
+
+    /**
+     * Steps along k per slice: k cut into the fewest slices of at most {@value #KC}, all of nearly
+     * the same length (784 = 4 × 196, not 3 × 256 + 16: a 16-step slice pays the tiles' loads and
+     * stores of C for a sixteenth of the work). Depends on k alone, so every block of a product
+     * slices k alike.
+     */
+    static int slice(int k) {
+        int slices = Math.max(1, (k + KC - 1) / KC);
+        return (k + slices - 1) / slices;
+    }
 
     private static void checkArgs(int aLen, int aOff, int bLen, int bOff, int cLen, int cOff, int m, int n, int k) {
         if (m < 0 || n < 0 || k < 0) {
