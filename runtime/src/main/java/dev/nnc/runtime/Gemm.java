@@ -203,7 +203,9 @@ public final class Gemm {
             }
             return;
         }
-        if (!accumulate) {
+        // one k-slice and nothing to add to: the vector kernel writes C without reading it (no clearing)
+        boolean fresh = Gemm.vector && !accumulate && k <= KC;
+        if (!accumulate && !fresh) {
             for (int i = i0; i < i1; i++) {
                 Arrays.fill(c, cOff + i * n + j0, cOff + i * n + j1, 0f);
             }
@@ -258,7 +260,7 @@ public final class Gemm {
                 }
                 if (vector) {
                     VectorKernels.kernelF32(a, aOff + i0 * ri + pb * pc, ri, pc, panel, panelOff, ldb,
-                            c, cOff + i0 * n + jb, n, i1 - i0, w, kc, s.aF32());
+                            c, cOff + i0 * n + jb, n, i1 - i0, w, kc, s.aF32(), fresh);
                 } else {
                     kernelF32(a, aOff + i0 * ri + pb * pc, ri, pc, panel, panelOff, ldb,
                             c, cOff + i0 * n + jb, n, i1 - i0, w, kc);
@@ -456,7 +458,9 @@ public final class Gemm {
             }
             return;
         }
-        if (!accumulate) {
+        // one k-slice and nothing to add to: the vector kernel writes C without reading it (no clearing)
+        boolean fresh = Gemm.vector && !accumulate && k <= KC;
+        if (!accumulate && !fresh) {
             for (int i = i0; i < i1; i++) {
                 Arrays.fill(c, cOff + i * n + j0, cOff + i * n + j1, 0.0);
             }
@@ -511,7 +515,7 @@ public final class Gemm {
                 }
                 if (vector) {
                     VectorKernels.kernelF64(a, aOff + i0 * ri + pb * pc, ri, pc, panel, panelOff, ldb,
-                            c, cOff + i0 * n + jb, n, i1 - i0, w, kc, s.aF64());
+                            c, cOff + i0 * n + jb, n, i1 - i0, w, kc, s.aF64(), fresh);
                 } else {
                     kernelF64(a, aOff + i0 * ri + pb * pc, ri, pc, panel, panelOff, ldb,
                             c, cOff + i0 * n + jb, n, i1 - i0, w, kc);

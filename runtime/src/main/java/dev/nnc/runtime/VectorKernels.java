@@ -55,7 +55,7 @@ final class VectorKernels {
      * with row stride {@code ldc}.
      */
     static void kernelF32(float[] a, int aOff, int ri, int pc, float[] b, int bOff, int ldb,
-                          float[] c, int cOff, int ldc, int mr, int w, int kc, float[] ap) {
+                          float[] c, int cOff, int ldc, int mr, int w, int kc, float[] ap, boolean fresh) {
         int wv = w - w % (2 * FL);
         int mv = mr - mr % 4;
         int i = 0;
@@ -65,12 +65,26 @@ final class VectorKernels {
             if (wv > 0) {
                 packF32(a, r0, ri, pc, 8, kc, ap);
                 for (int j = 0; j < wv; j += 2 * FL) {
-                    tallTileF32(ap, b, bOff + j, ldb, c, c0 + j, ldc, kc);
+                    if (fresh) {
+                        freshTallTileF32(ap, b, bOff + j, ldb, c, c0 + j, ldc, kc);
+                    } else {
+                        tallTileF32(ap, b, bOff + j, ldb, c, c0 + j, ldc, kc);
+                    }
+                }
+            }
+            if (fresh && wv < w) { // the narrow tiles add to C
+                for (int r = 0; r < 8; r++) {
+                    java.util.Arrays.fill(c, c0 + r * ldc + wv, c0 + r * ldc + w, 0);
                 }
             }
             for (int j = wv; j < w; j += FL) {
                 narrowTileF32(a, r0, ri, pc, b, bOff, j, w, ldb, c, c0 + j, ldc, kc);
                 narrowTileF32(a, r0 + 4 * ri, ri, pc, b, bOff, j, w, ldb, c, c0 + 4 * ldc + j, ldc, kc);
+            }
+        }
+        if (fresh) { // the 4-row tiles and single rows add to C
+            for (int r = i; r < mr; r++) {
+                java.util.Arrays.fill(c, cOff + r * ldc, cOff + r * ldc + w, 0);
             }
         }
         for (; i < mv; i += 4) {
@@ -131,9 +145,26 @@ final class VectorKernels {
                     ap[d + i] = a[q + i * ri];
                 }
             }
-        } else { // A stored [k, m] (ri = 1): the rows at one step are adjacent
+        } else if (rows == 8) { // A stored [k, m] (ri = 1): the rows at one step are adjacent
+            for (int p = 0; p < kc; p++) { // eight elements: a call to arraycopy would cost more than the copy
+                int q = r0 + p * pc;
+                int d = p * 8;
+                ap[d] = a[q];
+                ap[d + 1] = a[q + 1];
+                ap[d + 2] = a[q + 2];
+                ap[d + 3] = a[q + 3];
+                ap[d + 4] = a[q + 4];
+                ap[d + 5] = a[q + 5];
+                ap[d + 6] = a[q + 6];
+                ap[d + 7] = a[q + 7];
+            }
+        } else {
             for (int p = 0; p < kc; p++) {
-                System.arraycopy(a, r0 + p * pc, ap, p * rows, rows);
+                int q = r0 + p * pc;
+                int d = p * rows;
+                for (int i = 0; i < rows; i++) {
+                    ap[d + i] = a[q + i];
+                }
             }
         }
     }
@@ -189,6 +220,69 @@ final class VectorKernels {
         FloatVector c50 = FloatVector.fromArray(FS, c, ci + 5 * ldc), c51 = FloatVector.fromArray(FS, c, ci + 5 * ldc + FL);
         FloatVector c60 = FloatVector.fromArray(FS, c, ci + 6 * ldc), c61 = FloatVector.fromArray(FS, c, ci + 6 * ldc + FL);
         FloatVector c70 = FloatVector.fromArray(FS, c, ci + 7 * ldc), c71 = FloatVector.fromArray(FS, c, ci + 7 * ldc + FL);
+        FloatVector x;
+        for (int p = 0; p < kc; p++) {
+            int q = p * ldb + j;
+            FloatVector b0 = FloatVector.fromArray(FS, b, q);
+            FloatVector b1 = FloatVector.fromArray(FS, b, q + FL);
+            int e = p * 8;
+            x = FloatVector.broadcast(FS, ap[e + 0]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(FS, ap[e + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(FS, ap[e + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(FS, ap[e + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(FS, ap[e + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(FS, ap[e + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(FS, ap[e + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(FS, ap[e + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(c, ci + 0 * ldc);
+        c01.intoArray(c, ci + 0 * ldc + FL);
+        c10.intoArray(c, ci + 1 * ldc);
+        c11.intoArray(c, ci + 1 * ldc + FL);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + FL);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + FL);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + FL);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + FL);
+        c60.intoArray(c, ci + 6 * ldc);
+        c61.intoArray(c, ci + 6 * ldc + FL);
+        c70.intoArray(c, ci + 7 * ldc);
+        c71.intoArray(c, ci + 7 * ldc + FL);
+    }
+
+    /**
+     * {@link #tallTileF32} for a C that holds nothing yet (a product's only k-slice, not
+     * accumulating): the accumulators start from zero and C is only written, so the caller need not
+     * clear it first and the tile does not read it. Each element's arithmetic is the same.
+     */
+    private static void freshTallTileF32(float[] ap, float[] b, int j, int ldb, float[] c, int ci, int ldc, int kc) {
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS);
+        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS);
+        FloatVector c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS);
+        FloatVector c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS);
+        FloatVector c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS);
+        FloatVector c60 = FloatVector.zero(FS), c61 = FloatVector.zero(FS);
+        FloatVector c70 = FloatVector.zero(FS), c71 = FloatVector.zero(FS);
         FloatVector x;
         for (int p = 0; p < kc; p++) {
             int q = p * ldb + j;
@@ -443,7 +537,7 @@ final class VectorKernels {
      * with row stride {@code ldc}.
      */
     static void kernelF64(double[] a, int aOff, int ri, int pc, double[] b, int bOff, int ldb,
-                          double[] c, int cOff, int ldc, int mr, int w, int kc, double[] ap) {
+                          double[] c, int cOff, int ldc, int mr, int w, int kc, double[] ap, boolean fresh) {
         int wv = w - w % (2 * DL);
         int mv = mr - mr % 4;
         int i = 0;
@@ -453,12 +547,26 @@ final class VectorKernels {
             if (wv > 0) {
                 packF64(a, r0, ri, pc, 8, kc, ap);
                 for (int j = 0; j < wv; j += 2 * DL) {
-                    tallTileF64(ap, b, bOff + j, ldb, c, c0 + j, ldc, kc);
+                    if (fresh) {
+                        freshTallTileF64(ap, b, bOff + j, ldb, c, c0 + j, ldc, kc);
+                    } else {
+                        tallTileF64(ap, b, bOff + j, ldb, c, c0 + j, ldc, kc);
+                    }
+                }
+            }
+            if (fresh && wv < w) { // the narrow tiles add to C
+                for (int r = 0; r < 8; r++) {
+                    java.util.Arrays.fill(c, c0 + r * ldc + wv, c0 + r * ldc + w, 0);
                 }
             }
             for (int j = wv; j < w; j += DL) {
                 narrowTileF64(a, r0, ri, pc, b, bOff, j, w, ldb, c, c0 + j, ldc, kc);
                 narrowTileF64(a, r0 + 4 * ri, ri, pc, b, bOff, j, w, ldb, c, c0 + 4 * ldc + j, ldc, kc);
+            }
+        }
+        if (fresh) { // the 4-row tiles and single rows add to C
+            for (int r = i; r < mr; r++) {
+                java.util.Arrays.fill(c, cOff + r * ldc, cOff + r * ldc + w, 0);
             }
         }
         for (; i < mv; i += 4) {
@@ -519,9 +627,26 @@ final class VectorKernels {
                     ap[d + i] = a[q + i * ri];
                 }
             }
-        } else { // A stored [k, m] (ri = 1): the rows at one step are adjacent
+        } else if (rows == 8) { // A stored [k, m] (ri = 1): the rows at one step are adjacent
+            for (int p = 0; p < kc; p++) { // eight elements: a call to arraycopy would cost more than the copy
+                int q = r0 + p * pc;
+                int d = p * 8;
+                ap[d] = a[q];
+                ap[d + 1] = a[q + 1];
+                ap[d + 2] = a[q + 2];
+                ap[d + 3] = a[q + 3];
+                ap[d + 4] = a[q + 4];
+                ap[d + 5] = a[q + 5];
+                ap[d + 6] = a[q + 6];
+                ap[d + 7] = a[q + 7];
+            }
+        } else {
             for (int p = 0; p < kc; p++) {
-                System.arraycopy(a, r0 + p * pc, ap, p * rows, rows);
+                int q = r0 + p * pc;
+                int d = p * rows;
+                for (int i = 0; i < rows; i++) {
+                    ap[d + i] = a[q + i];
+                }
             }
         }
     }
@@ -577,6 +702,69 @@ final class VectorKernels {
         DoubleVector c50 = DoubleVector.fromArray(DS, c, ci + 5 * ldc), c51 = DoubleVector.fromArray(DS, c, ci + 5 * ldc + DL);
         DoubleVector c60 = DoubleVector.fromArray(DS, c, ci + 6 * ldc), c61 = DoubleVector.fromArray(DS, c, ci + 6 * ldc + DL);
         DoubleVector c70 = DoubleVector.fromArray(DS, c, ci + 7 * ldc), c71 = DoubleVector.fromArray(DS, c, ci + 7 * ldc + DL);
+        DoubleVector x;
+        for (int p = 0; p < kc; p++) {
+            int q = p * ldb + j;
+            DoubleVector b0 = DoubleVector.fromArray(DS, b, q);
+            DoubleVector b1 = DoubleVector.fromArray(DS, b, q + DL);
+            int e = p * 8;
+            x = DoubleVector.broadcast(DS, ap[e + 0]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(DS, ap[e + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(DS, ap[e + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(DS, ap[e + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = DoubleVector.broadcast(DS, ap[e + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = DoubleVector.broadcast(DS, ap[e + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = DoubleVector.broadcast(DS, ap[e + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = DoubleVector.broadcast(DS, ap[e + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(c, ci + 0 * ldc);
+        c01.intoArray(c, ci + 0 * ldc + DL);
+        c10.intoArray(c, ci + 1 * ldc);
+        c11.intoArray(c, ci + 1 * ldc + DL);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + DL);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + DL);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + DL);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + DL);
+        c60.intoArray(c, ci + 6 * ldc);
+        c61.intoArray(c, ci + 6 * ldc + DL);
+        c70.intoArray(c, ci + 7 * ldc);
+        c71.intoArray(c, ci + 7 * ldc + DL);
+    }
+
+    /**
+     * {@link #tallTileF64} for a C that holds nothing yet (a product's only k-slice, not
+     * accumulating): the accumulators start from zero and C is only written, so the caller need not
+     * clear it first and the tile does not read it. Each element's arithmetic is the same.
+     */
+    private static void freshTallTileF64(double[] ap, double[] b, int j, int ldb, double[] c, int ci, int ldc, int kc) {
+        DoubleVector c00 = DoubleVector.zero(DS), c01 = DoubleVector.zero(DS);
+        DoubleVector c10 = DoubleVector.zero(DS), c11 = DoubleVector.zero(DS);
+        DoubleVector c20 = DoubleVector.zero(DS), c21 = DoubleVector.zero(DS);
+        DoubleVector c30 = DoubleVector.zero(DS), c31 = DoubleVector.zero(DS);
+        DoubleVector c40 = DoubleVector.zero(DS), c41 = DoubleVector.zero(DS);
+        DoubleVector c50 = DoubleVector.zero(DS), c51 = DoubleVector.zero(DS);
+        DoubleVector c60 = DoubleVector.zero(DS), c61 = DoubleVector.zero(DS);
+        DoubleVector c70 = DoubleVector.zero(DS), c71 = DoubleVector.zero(DS);
         DoubleVector x;
         for (int p = 0; p < kc; p++) {
             int q = p * ldb + j;
