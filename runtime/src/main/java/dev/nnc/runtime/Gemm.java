@@ -83,6 +83,25 @@ public final class Gemm {
         return VECTOR_AVAILABLE;
     }
 
+    private static final java.util.concurrent.atomic.AtomicBoolean NOTED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Says once per JVM, as a warning through {@link System.Logger} (logger {@code dev.nnc.runtime}),
+     * that the plain-Java kernels run because the Vector API module is missing (or turned off with
+     * {@code -Dnnc.vector=false}); the first model created calls it. Returns whether this call logged.
+     */
+    static boolean noteWhenPlain() {
+        if (VECTOR_AVAILABLE || !NOTED.compareAndSet(false, true)) {
+            return false;
+        }
+        boolean present = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        System.getLogger("dev.nnc.runtime").log(System.Logger.Level.WARNING, present
+                ? "nnc: the Vector API kernels are turned off (-Dnnc.vector=false); models run the plain-Java kernels"
+                : "nnc: the JDK Vector API module is not in this JVM, so models run the plain-Java kernels (about"
+                        + " 10x slower on large products); start the JVM with --add-modules jdk.incubator.vector");
+        return true;
+    }
+
     /** The Vector API species in use, e.g. "512-bit vectors, 16 floats"; "none" without the module. */
     public static String vectorDescription() {
         return VECTOR_AVAILABLE ? VectorKernels.description() : "none";

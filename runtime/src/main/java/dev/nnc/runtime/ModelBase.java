@@ -37,6 +37,7 @@ public abstract class ModelBase implements CompiledModel {
             throw new IllegalArgumentException("maxBatch " + maxBatch + " is too large: the activations need "
                     + arenaPerRow + " values per row, more than one array holds");
         }
+        Gemm.noteWhenPlain();
         this.name = name;
         this.dtype = dtype;
         this.feeds = feeds;
