@@ -38,6 +38,8 @@ public final class Conv implements Parallel.RangeBody {
     private final int ow;
     private final int ckk;
     private final int ohw;
+    /** One input channel, stride and dilation 1: the forward pass runs {@link VectorConv}'s direct kernel. */
+    private final boolean oneChannel;
 
     /** What the parallel part of the running call does. */
     private enum Pass { FORWARD, INPUT_GRAD, WEIGHT_GRAD, WEIGHT_GRAD_SUM }
@@ -97,6 +99,9 @@ public final class Conv implements Parallel.RangeBody {
         this.ow = ow;
         this.ckk = Math.multiplyExact(c, Math.multiplyExact(kh, kw));
         this.ohw = Math.multiplyExact(oh, ow);
+        // the direct kernel's padded image lives in the sample's im2col scratch, when it fits there
+        this.oneChannel = c == 1 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && Gemm.vectorAvailable()
+                && VectorConv.paddedSize(o, oh, ow, kh, kw) <= (long) ckk * ohw;
     }
 
     /** Scratch elements per sample: an im2col matrix, and for the weight gradient its partial product. */
@@ -168,6 +173,11 @@ public final class Conv implements Parallel.RangeBody {
         int cols = workOff + s * perSample(pass);
         switch (pass) {
             case FORWARD -> {
+                if (oneChannel && Gemm.vectorInUse()) { // no im2col matrix: the taps run on the padded image
+                    VectorConv.oneChannelF32(fltA, aOff + s * h * w, h, w, fltB, bOff, o, kh, kw, pt, pl, fltOut,
+                            outOff + s * o * ohw, oh, ow, fltWork, cols);
+                    return;
+                }
                 im2colF32(fltA, aOff + s * c * h * w, fltWork, cols);
                 Gemm.matmul(fltB, bOff, false, fltWork, cols, false, fltOut, outOff + s * o * ohw, o, ohw, ckk, false);
             }
@@ -298,6 +308,11 @@ public final class Conv implements Parallel.RangeBody {
         int cols = workOff + s * perSample(pass);
         switch (pass) {
             case FORWARD -> {
+                if (oneChannel && Gemm.vectorInUse()) { // no im2col matrix: the taps run on the padded image
+                    VectorConv.oneChannelF64(dblA, aOff + s * h * w, h, w, dblB, bOff, o, kh, kw, pt, pl, dblOut,
+                            outOff + s * o * ohw, oh, ow, dblWork, cols);
+                    return;
+                }
                 im2colF64(dblA, aOff + s * c * h * w, dblWork, cols);
                 Gemm.matmul(dblB, bOff, false, dblWork, cols, false, dblOut, outOff + s * o * ohw, o, ohw, ckk, false);
             }

@@ -102,6 +102,11 @@ public final class Gemm {
         return true;
     }
 
+    /** Whether the Vector API kernels are in use now (available and not turned off by {@link #useVectorApi}). */
+    static boolean vectorInUse() {
+        return vector;
+    }
+
     /** The Vector API species in use, e.g. "512-bit vectors, 16 floats"; "none" without the module. */
     public static String vectorDescription() {
         return VECTOR_AVAILABLE ? VectorKernels.description() : "none";

@@ -21,6 +21,9 @@ class ConvTest {
         {3, 7, 6, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
         {2, 6, 5, 3, 2, 3, 2, 1, 1, 0, 0, 1, 1, 2},
         {4, 5, 5, 2, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1},
+        // one input channel, stride and dilation 1: the direct kernel (VectorConv) with 3 and 5 filters
+        {1, 9, 7, 3, 3, 2, 1, 1, 1, 0, 0, 1, 1, 1},
+        {1, 6, 20, 5, 2, 3, 1, 1, 0, 1, 1, 1, 1, 1},
     };
 
     private int saved;
@@ -146,6 +149,13 @@ class ConvTest {
             conv.weightGrad(n, x, 0, dy, 0, results[t], 0, work, 0);
         }
         assertArrayEquals(results[0], results[1]);
+    }
+
+    /** The double section of VectorConv is its float one with the element type changed. */
+    @Test
+    void vectorConvDoubleSectionIsTheFloatOne() throws java.io.IOException {
+        GemmTest.assertTwins("VectorConv.java", "end", "float", "double", "Float", "Double", "F32", "F64", "FS", "DS",
+                "FL", "DL");
     }
 
     /** The double section of Conv is the float one with the element type changed (kept by hand; see GemmTest). */

@@ -1,5 +1,7 @@
 package dev.nnc.samples;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nnc.runtime.Batch;
@@ -27,13 +29,21 @@ class AllocationTest {
             }
             for (int i = 0; i < 300; i++) m.trainStep(b); // warm up the JIT (escape analysis included)
             long[] workers = workers();
-            long before = allocated(workers);
-            for (int i = 0; i < 50; i++) m.trainStep(b);
-            long bytes = allocated(workers) - before;
-            System.out.println(m.name() + ": 50 warm training steps allocated " + bytes + " bytes");
+            // up to four windows of 50 steps: on a busy 2-core machine C2 may finish a kernel's
+            // compilation only after the warm-up (its interpreted and C1 forms box vectors), so the
+            // claim is that a warm window allocates nothing, not that the first one is warm
+            long bytes = Long.MAX_VALUE;
+            List<Long> windows = new java.util.ArrayList<>();
+            for (int window = 0; window < 4 && bytes >= 1_500; window++) {
+                long before = allocated(workers);
+                for (int i = 0; i < 50; i++) m.trainStep(b);
+                bytes = allocated(workers) - before;
+                windows.add(bytes);
+            }
+            System.out.println(m.name() + ": 50 warm training steps allocated " + windows + " bytes");
             // the measurement itself allocates about 800 bytes (its result arrays); a model that
             // allocated one small object (16+ bytes) per step would add 800 more over 50 steps
-            assertTrue(bytes < 1_500, m.name() + ": 50 training steps allocated " + bytes + " bytes");
+            assertTrue(bytes < 1_500, m.name() + ": every window of 50 training steps allocated: " + windows + " bytes");
         }
     }
 
