@@ -2,8 +2,6 @@ package dev.nnc.peer;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
@@ -11,16 +9,13 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.nnc.runtime.data.DataSplit;
-import dev.nnc.runtime.data.Dataset;
 import dev.nnc.runtime.data.FashionMnist;
-import java.util.Locale;
 import java.util.Random;
 
 /**
@@ -59,47 +54,7 @@ public final class PyTorchMlpTraining {
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(batch, 784));
                 heNormal(net.getChildren().get(0).getValue(), 784, seed);
-                NDManager manager = trainer.getManager();
-                Dataset train = data.train();
-                int n = train.count();
-                int[] order = new int[n];
-                for (int i = 0; i < n; i++) order[i] = i;
-                Random rnd = new Random(seed);
-                float[] x = new float[batch * 784];
-                float[] y = new float[batch];
-                for (int epoch = 1; epoch <= epochs; epoch++) {
-                    for (int i = n - 1; i > 0; i--) {
-                        int j = rnd.nextInt(i + 1);
-                        int t = order[i];
-                        order[i] = order[j];
-                        order[j] = t;
-                    }
-                    long start = System.nanoTime();
-                    double lossSum = 0;
-                    int steps = 0;
-                    for (int b = 0; b + batch <= n; b += batch) {
-                        for (int r = 0; r < batch; r++) {
-                            System.arraycopy(train.features(), order[b + r] * 784, x, r * 784, 784);
-                            y[r] = train.labels()[order[b + r]];
-                        }
-                        try (NDManager step = manager.newSubManager()) {
-                            NDArray xs = step.create(x, new Shape(batch, 784));
-                            NDArray ys = step.create(y, new Shape(batch));
-                            try (GradientCollector gc = trainer.newGradientCollector()) {
-                                NDList out = trainer.forward(new NDList(xs));
-                                NDArray loss = trainer.getLoss().evaluate(new NDList(ys), out);
-                                gc.backward(loss);
-                                lossSum += loss.getFloat();
-                            }
-                            trainer.step();
-                            steps++;
-                        }
-                    }
-                    double seconds = (System.nanoTime() - start) / 1e9;
-                    double accuracy = accuracy(trainer, manager, data.test());
-                    System.out.printf(Locale.ROOT, "epoch=%d train_loss=%.4f test_accuracy=%.4f samples_per_s=%.0f%n",
-                            epoch, lossSum / steps, accuracy, steps * batch / seconds);
-                }
+                PeerTraining.fit(trainer, data, epochs, seed, batch, 784);
             }
         }
     }
@@ -112,21 +67,5 @@ public final class PyTorchMlpTraining {
         double std = Math.sqrt(2.0 / fanIn);
         for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * std);
         w.set(v);
-    }
-
-    private static double accuracy(Trainer trainer, NDManager manager, Dataset test) {
-        int correct = 0;
-        int batch = 500;
-        for (int b = 0; b < test.count(); b += batch) {
-            int rows = Math.min(batch, test.count() - b);
-            float[] x = new float[rows * 784];
-            System.arraycopy(test.features(), b * 784, x, 0, rows * 784);
-            try (NDManager step = manager.newSubManager()) {
-                NDArray logits = trainer.evaluate(new NDList(step.create(x, new Shape(rows, 784)))).singletonOrThrow();
-                long[] predicted = logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
-                for (int r = 0; r < rows; r++) if (predicted[r] == test.labels()[b + r]) correct++;
-            }
-        }
-        return (double) correct / test.count();
     }
 }
