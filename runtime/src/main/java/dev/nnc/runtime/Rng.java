@@ -151,6 +151,15 @@ public final class Rng {
         return h >>> 1;
     }
 
+    /**
+     * 1 when element {@code index} of the mask is kept, 0 when dropped ({@code dropBits(key, index) <
+     * threshold}), computed without a branch ({@code 1 - ((bits - threshold) >>> 31)}) so that a loop
+     * drawing a mask per element still vectorizes. Generated kernels multiply it by {@code 1 / (1 - rate)}.
+     */
+    public static int dropKeep(int key, int index, int threshold) {
+        return 1 - ((dropBits(key, index) - threshold) >>> 31);
+    }
+
     /** The int {@code t} with {@code dropBits < t} for a fraction {@code rate} of all values: {@code ceil(rate · 2^31)}. */
     public static int dropThreshold(double rate) {
         if (!(rate >= 0 && rate <= 1)) {

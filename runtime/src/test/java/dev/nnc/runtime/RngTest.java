@@ -171,6 +171,10 @@ class RngTest {
             assertTrue(b >= 0, "dropBits is non-negative");
         }
         assertEquals(Rng.dropBits(5, 6), Rng.dropBits(5, 6));
+        for (int i = 0; i < 10_000; i++) { // dropKeep is the comparison, branch-free
+            int key = r.nextInt(), index = r.nextInt(1 << 30), t = r.nextInt(Integer.MAX_VALUE);
+            assertEquals(Rng.dropBits(key, index) < t ? 0 : 1, Rng.dropKeep(key, index, t));
+        }
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Rng.dropThreshold(-0.1));
     }
 }

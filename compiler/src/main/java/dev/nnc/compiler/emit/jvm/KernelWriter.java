@@ -797,10 +797,9 @@ final class KernelWriter {
     }
 
     /**
-     * A dropout mask element, drawn from (seed, step, mask, element): {@code Rng.dropBits} of the
-     * mask's stream key (declared before the loops, {@link #maskKeys}) against the rate's threshold,
-     * without a branch ({@code 1 - ((bits - threshold) >>> 31)} is 0 below it, 1 from it on), so that
-     * the JIT vectorizes the loop around it.
+     * A dropout mask element, drawn from (seed, step, mask, element): {@code Rng.dropKeep} (0 or 1,
+     * without a branch, so that the JIT vectorizes the loop around it) of the mask's stream key
+     * (declared before the loops, {@link #maskKeys}) and the rate's threshold, times the keep scale.
      */
     private String maskExpression(Node mask, LoopNest loops) {
         Map<String, String> vars = gen.baseVars();
