@@ -56,6 +56,13 @@ public final class Convolutions {
         /** The input [N, C, H, W], weight [O, C, KH, KW] and output [N, O, OH, OW] shapes of the convolution. */
         abstract Shape[] xwy(Node n);
 
+        /** The three passes do the same multiply-adds: one per (output element, tap). */
+        @Override
+        public final long flops(Node n, int batch) {
+            Shape[] s = xwy(n);
+            return 2 * macs(s[0], s[1], s[2], batch);
+        }
+
         /**
          * One im2col matrix {@code [C·KH·KW, OH·OW]} per sample, and for the weight gradient the
          * sample's partial product {@code [O, C·KH·KW]} too (the same as runtime {@code Conv.workPerSample}:
@@ -142,11 +149,6 @@ public final class Convolutions {
         }
 
         @Override
-        public long flops(Node n, int batch) {
-            return 2 * macs(n.input(0).shape(), n.input(1).shape(), n.shape(), batch);
-        }
-
-        @Override
         public double[] reference(Node n, double[][] in, Reference ctx) {
             int[] xd = nchw(n.input(0).shape(), ctx.batch());
             int[] wd = nchw(n.input(1).shape(), ctx.batch());
@@ -185,11 +187,6 @@ public final class Convolutions {
         }
 
         @Override
-        public long flops(Node n, int batch) {
-            return 2 * macs(n.shape(), n.input(1).shape(), n.input(0).shape(), batch);
-        }
-
-        @Override
         public double[] reference(Node n, double[][] in, Reference ctx) {
             int[] xd = nchw(n.shape(), ctx.batch());
             int[] wd = nchw(n.input(1).shape(), ctx.batch());
@@ -225,11 +222,6 @@ public final class Convolutions {
         @Override
         public Node[] vjp(Graph b, Node y, Node g) {
             return null; // a gradient: never differentiated again
-        }
-
-        @Override
-        public long flops(Node n, int batch) {
-            return 2 * macs(n.input(0).shape(), n.shape(), n.input(1).shape(), batch);
         }
 
         @Override
