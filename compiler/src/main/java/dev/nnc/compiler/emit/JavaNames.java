@@ -50,7 +50,8 @@ public final class JavaNames {
             "List", "Arrays", "Path", "IOException", "Generated",
             // dev.nnc.runtime
             "CompiledModel", "Batch", "TensorInfo", "Role", "DType", "Gemm", "Epilogue", "Init", "Rng", "Parallel",
-            "RangeBody", "Feeds", "Params", "SafeTensors", "VectorKernels", "ModelBase", "FloatModel", "DoubleModel", "Conv");
+            "RangeBody", "Feeds", "Params", "SafeTensors", "VectorKernels", "VectorConv", "ModelBase", "FloatModel",
+            "DoubleModel", "Conv", "Steps", "Sums");
 
     /**
      * Members and locals the generator writes itself: fields, methods, kernel parameters and the

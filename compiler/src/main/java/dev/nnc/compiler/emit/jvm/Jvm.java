@@ -38,8 +38,16 @@ final class Jvm {
         this.arrayType = ArrayTypeName.of(t);
     }
 
-    /** A literal of the element type: {@code 0.5f}, {@code (-1.0f)}; {@code 0.5}, {@code (-1.0)} in f64. */
+    /**
+     * A literal of the element type: {@code 0.5f}, {@code (-1.0f)}; {@code 0.5}, {@code (-1.0)} in f64.
+     * A finite constant beyond the float range (a {@code 1e39} in an f32 model) is what rounding it to
+     * float gives, an infinity, written as the constant expression {@code (1.0f / 0.0f)}: javac
+     * rejects {@code Infinityf}.
+     */
     String lit(double v) {
+        if (!f64 && Float.isInfinite((float) v)) {
+            return v > 0 ? "(1.0f / 0.0f)" : "(-1.0f / 0.0f)";
+        }
         String s = f64 ? Double.toString(v) : Float.toString((float) v) + "f";
         return v < 0 ? "(" + s + ")" : s;
     }
