@@ -28,6 +28,10 @@ final class Common {
     @Option(names = "--no-simplify", description = "switches the Simplify pass off")
     boolean noSimplify;
 
+    @Option(names = "--no-vector-loops", description = "leave out the Vector API form of the elementwise loops"
+            + " (the Simd class): the source then compiles without --release 25 or --add-modules jdk.incubator.vector")
+    boolean noVectorLoops;
+
     @Option(names = "--passes", split = ",", paramLabel = "PASS",
             description = "run only these optional passes: simplify, fuse, plan (default: all)")
     List<String> passes;
@@ -52,6 +56,7 @@ final class Common {
         if (noFuse) o = o.withFuse(false);
         if (noPlan) o = o.withPlan(false);
         if (noSimplify) o = o.withSimplify(false);
+        if (noVectorLoops) o = o.withVectorLoops(false);
         return o;
     }
 

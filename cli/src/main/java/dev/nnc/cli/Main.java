@@ -21,8 +21,14 @@ public final class Main implements Runnable {
     static final int USAGE = 2;
     static final int INTERNAL = 3;
 
-    @Option(names = "--debug", description = "print stack traces of internal errors", scope = CommandLine.ScopeType.INHERIT)
     boolean debug;
+
+    /** {@code --debug}: also makes the compiler print the stack trace of an internal error it reports. */
+    @Option(names = "--debug", description = "print stack traces of internal errors", scope = CommandLine.ScopeType.INHERIT)
+    void debug(boolean on) {
+        debug = on;
+        if (on) System.setProperty(dev.nnc.compiler.api.Nnc.DEBUG_PROPERTY, "true");
+    }
 
     @picocli.CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

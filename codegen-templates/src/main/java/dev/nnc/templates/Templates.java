@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 public final class Templates {
     private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z0-9_]+)}");
     private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
-    private static final Map<String, Properties> SCALARS = new ConcurrentHashMap<>();
+    private static final Map<String, Properties> TABLES = new ConcurrentHashMap<>();
 
     private final String backend;
 
@@ -44,6 +44,23 @@ public final class Templates {
         return scalarTable().containsKey(op);
     }
 
+    /**
+     * The lane-parallel expression of an op ({@code jvm/vector.properties}), rendered; only ops that
+     * {@link #hasVector} have one.
+     */
+    public String vector(String op, Map<String, String> vars) {
+        String text = table("vector.properties").getProperty(op);
+        if (text == null) {
+            throw new IllegalArgumentException("no vector template for op '" + op + "' in backend " + backend);
+        }
+        return render(backend + "/vector.properties#" + op, text, vars);
+    }
+
+    /** True when the backend has a lane-parallel expression for the op (it gives the scalar one's bits). */
+    public boolean hasVector(String op) {
+        return load(backend + "/vector.properties", false) != null && table("vector.properties").containsKey(op);
+    }
+
     /** True when the backend has a loop skeleton named {@code name}. */
     public boolean hasSkeleton(String name) {
         return load(backend + "/" + name + ".tmpl", false) != null;
@@ -62,10 +79,15 @@ public final class Templates {
 
     /** The backend's scalar expressions, parsed once. */
     private Properties scalarTable() {
-        return SCALARS.computeIfAbsent(backend, b -> {
+        return table("scalar.properties");
+    }
+
+    /** One of the backend's expression tables, parsed once. */
+    private Properties table(String name) {
+        return TABLES.computeIfAbsent(backend + "/" + name, path -> {
             Properties p = new Properties();
             try {
-                p.load(new StringReader(load(b + "/scalar.properties", true)));
+                p.load(new StringReader(load(path, true)));
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }

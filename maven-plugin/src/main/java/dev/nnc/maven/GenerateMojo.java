@@ -58,6 +58,16 @@ public class GenerateMojo extends AbstractMojo {
     @Parameter(property = "nnc.passes", defaultValue = "simplify,fuse,plan", required = true)
     private String passes;
 
+    /**
+     * Whether each generated class keeps the lane-parallel form of its elementwise loops (a nested
+     * {@code Simd} class on the JDK Vector API, run when the JVM has {@code jdk.incubator.vector}).
+     * Such sources compile with {@code maven.compiler.release} 25, or with
+     * {@code --add-modules jdk.incubator.vector} in the compiler's arguments; {@code false} leaves the
+     * class out (same results, slower elementwise loops).
+     */
+    @Parameter(property = "nnc.vectorLoops", defaultValue = "true")
+    private boolean vectorLoops;
+
     /** Skips the goal (and does not add the output directory as a source root). */
     @Parameter(property = "nnc.skip", defaultValue = "false")
     private boolean skip;
@@ -139,7 +149,7 @@ public class GenerateMojo extends AbstractMojo {
     }
 
     private CompileOptions options() throws MojoFailureException {
-        CompileOptions o = CompileOptions.defaults().withDtype(precision(dtype));
+        CompileOptions o = CompileOptions.defaults().withDtype(precision(dtype)).withVectorLoops(vectorLoops);
         o = switch (mode == null ? "" : mode.strip().toLowerCase(Locale.ROOT)) {
             case "train" -> o.withMode(CompileOptions.Mode.TRAIN);
             case "inference" -> o.withMode(CompileOptions.Mode.INFERENCE);

@@ -162,7 +162,7 @@ final class Generator {
     /** The part of the options that changes generated code, as recorded in the state file. */
     static String describe(CompileOptions o) {
         return "package=" + o.packageName() + " dtype=" + o.dtype() + " mode=" + o.mode() + " simplify=" + o.simplify()
-                + " fuse=" + o.fuse() + " plan=" + o.plan();
+                + " fuse=" + o.fuse() + " plan=" + o.plan() + " vectorLoops=" + o.vectorLoops();
     }
 
     /** Records that {@code input} generates {@code outputs}; reports a clash with another input. */

@@ -133,6 +133,11 @@ public final class Rng {
         return (int) (k ^ (k >>> 32));
     }
 
+    /** {@link #dropBits}' constants (also {@code VectorLanes}'): an odd multiplier, then MurmurHash3's. */
+    static final int DROP_SPREAD = 0x9E3779B9;
+    static final int DROP_MIX1 = 0x85EBCA6B;
+    static final int DROP_MIX2 = 0xC2B2AE35;
+
     /**
      * 31 random bits, as an int in {@code [0, 2^31)}, for element {@code index} of the mask whose
      * stream key is {@code key} ({@link #dropKey}): the element is dropped exactly when
@@ -142,11 +147,11 @@ public final class Rng {
      * cost ~8 ns per element; this ~1.3 ns).
      */
     public static int dropBits(int key, int index) {
-        int h = key ^ (index * 0x9E3779B9);
+        int h = key ^ (index * DROP_SPREAD);
         h ^= h >>> 16;
-        h *= 0x85EBCA6B;
+        h *= DROP_MIX1;
         h ^= h >>> 13;
-        h *= 0xC2B2AE35;
+        h *= DROP_MIX2;
         h ^= h >>> 16;
         return h >>> 1;
     }

@@ -23,6 +23,9 @@ import javax.tools.ToolProvider;
  * {@code nnc train}, the benchmarks and the tests.
  */
 public final class InMemoryJavac {
+    /** The module of the generated {@code Simd} loops ({@code CompileOptions.vectorLoops}). */
+    public static final String VECTOR_MODULE = "jdk.incubator.vector";
+
     private InMemoryJavac() {
     }
 
@@ -97,9 +100,13 @@ public final class InMemoryJavac {
             });
         }
         StringWriter out = new StringWriter();
+        // the Simd loops use jdk.incubator.vector, which javac resolves only when asked; its
+        // "incubating module" warning is the one warning strict mode lets through
         List<String> options = strict
-                ? List.of("-classpath", System.getProperty("java.class.path"), "-proc:none", "-Xlint:all", "-Werror")
-                : List.of("-classpath", System.getProperty("java.class.path"), "-proc:none", "-nowarn");
+                ? List.of("-classpath", System.getProperty("java.class.path"), "-proc:none", "--add-modules",
+                        VECTOR_MODULE, "-Xlint:all,-incubating", "-Werror")
+                : List.of("-classpath", System.getProperty("java.class.path"), "-proc:none", "--add-modules",
+                        VECTOR_MODULE, "-nowarn");
         if (!javac.getTask(out, fm, diags, options, null, units).call()) {
             StringBuilder sb = new StringBuilder("javac rejected the generated code (an nnc bug; please report it):");
             diags.getDiagnostics().forEach(d -> sb.append('\n').append(d));

@@ -234,12 +234,16 @@ public final class Nnc {
         }
     }
 
+    /** The system property ({@code nnc --debug} sets it) under which internal errors print their stack trace. */
+    public static final String DEBUG_PROPERTY = "nnc.debug";
+
     private static <T> T guarded(Diagnostics diags, java.util.function.Supplier<T> f) {
         try {
             return f.get();
         } catch (RuntimeException | StackOverflowError e) {
             diags.error(ErrorCode.UNSUPPORTED, new Pos(1, 1), "internal compiler error (" + e
                     + "); please report it with this file");
+            if (Boolean.getBoolean(DEBUG_PROPERTY)) e.printStackTrace(); // nnc --debug
             return null;
         }
     }

@@ -51,7 +51,9 @@ public final class JavaNames {
             // dev.nnc.runtime
             "CompiledModel", "Batch", "TensorInfo", "Role", "DType", "Gemm", "Epilogue", "Init", "Rng", "Parallel",
             "RangeBody", "Feeds", "Params", "SafeTensors", "VectorKernels", "VectorConv", "ModelBase", "FloatModel",
-            "DoubleModel", "Conv", "Steps", "Sums");
+            "DoubleModel", "Conv", "Steps", "Sums", "Lanes", "VectorLanes",
+            // jdk.incubator.vector types of the Simd loops
+            "FloatVector", "DoubleVector", "VectorOperators", "VectorSpecies");
 
     /**
      * Members and locals the generator writes itself: fields, methods, kernel parameters and the
@@ -61,7 +63,7 @@ public final class JavaNames {
     public static final Set<String> GENERATOR_WORDS = Set.of(
             // fields and constants of the model class
             "params", "grads", "state", "scratch", "arena", "fixed", "n", "steps", "seed", "maxBatch",
-            "updateBody", "partials", "FEEDS", "OUTPUTS", "PARAMETERS", "PARAM_COUNT", "LARGEST_PARAM",
+            "updateBody", "partials", "Simd", "FEEDS", "OUTPUTS", "PARAMETERS", "PARAM_COUNT", "LARGEST_PARAM",
             "ARENA_PER_ROW", "FIXED_SIZE", "L2_END", "L2",
             // methods of the model class
             "name", "dtype", "feeds", "outputs", "parameters", "trainStep", "computeGradients", "trainingLoss",
@@ -71,7 +73,7 @@ public final class JavaNames {
             "requireTrainable",
             // parameters and locals of methods and kernels
             "batch", "withTargets", "withGradients", "rows", "rng", "index", "dst", "dstOffset", "src", "srcOffset",
-            "count", "values", "path", "step", "lo", "hi", "r0", "r1", "c0", "c1", "chunk", "chunks", "from",
+            "count", "values", "path", "step", "lo", "hi", "r0", "r1", "c0", "c1", "chunk", "chunks", "from", "to",
             "len", "l2", "gg", "ggOff", "out", "outOff", "t", "s",
             // locals of the loop skeletons and update templates
             "r", "in", "o", "j", "max", "sum", "e", "inv", "lse", "total", "label", "scale", "i", "g", "m", "v",

@@ -76,6 +76,8 @@ public final class JavaCodegen {
     private final TypeName t;
     final ArrayTypeName arrayType;
     final Templates templates = Templates.backend("jvm");
+    /** The lane-parallel loops (nested class {@code Simd}); null when compiled without vector loops. */
+    final SimdLoops simd;
     private final ModelPlan plan;
     private final boolean trainable;
     private final Map<Node, Loc> global = new LinkedHashMap<>();
@@ -114,6 +116,7 @@ public final class JavaCodegen {
         this.t = f64 ? TypeName.DOUBLE : TypeName.FLOAT;
         this.arrayType = ArrayTypeName.of(t);
         this.jvm = new Jvm(f64);
+        this.simd = options.vectorLoops() ? new SimdLoops(jvm) : null;
         this.trainable = plan.options().training();
         this.plan = plan;
     }
@@ -173,6 +176,7 @@ public final class JavaCodegen {
         kernelWriter.kernels.forEach(cls::addMethod);
         kernelWriter.kernelFields.forEach(cls::addField);
         kernelWriter.kernelClasses.forEach(cls::addType);
+        if (simd != null && !simd.isEmpty()) cls.addType(simd.type());
         JavaFile file = JavaFile.builder(options.packageName(), cls.build())
                 .skipJavaLangImports(true).indent("    ").build();
         return new GeneratedSource(options.packageName(), className, file.toString());

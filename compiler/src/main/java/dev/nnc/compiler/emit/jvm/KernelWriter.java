@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -678,19 +679,24 @@ final class KernelWriter {
                 mode == LoopMode.WHOLE ? 0 : mode == LoopMode.CHUNKS ? 1 : Integer.MAX_VALUE);
         Map<Node, String> value = new HashMap<>();
         List<CodeBlock> body = new ArrayList<>();
+        // the lane-parallel form of the innermost loop, while every statement has one (else null)
+        LaneLoop lanes = gen.simd != null && loops.depth() > 0 ? new LaneLoop(loops) : null;
+        laneKeys.clear();
         for (int i = 0; i < loaded.size(); i++) {
             Node in = loaded.get(i);
             String arr = loadedNames.get(i);
             String local = "v" + value.size(); // numbered in order, so equal structures give equal text
-            body.add(CodeBlock.builder().addStatement("$L $N = $N[$L]", gen.typeName(), local, arr,
-                    loops.index(i + 1, arr + "Off")).build());
+            String idx = loops.index(i + 1, arr + "Off");
+            body.add(CodeBlock.builder().addStatement("$L $N = $N[$L]", gen.typeName(), local, arr, idx).build());
             value.put(in, local);
+            if (lanes != null) lanes = lanes.load(local, arr, idx, loops.innermostStride(i + 1));
         }
         for (Node mbr : k.members()) {
             String local = "v" + value.size();
             body.add(CodeBlock.builder().add("$L $N = ", gen.typeName(), local).add(withTypes(expression(mbr, value, loops)))
                     .add(";\n").build());
             value.put(mbr, local);
+            if (lanes != null) lanes = lanes.define(local, vectorExpression(mbr, value, loops));
         }
         int operand = loaded.size() + 1;
         // a partial sum along the innermost loop of a value the loop also stores: the loop only
@@ -703,14 +709,15 @@ final class KernelWriter {
         for (Node out : stored) {
             String arr = sig.outputNames().get(sig.outputs().indexOf(out));
             String idx = loops.index(operand++, arr + "Off");
+            int stride = loops.depth() == 0 ? 0 : loops.innermostStride(operand - 1);
             if (partial.containsKey(out)) { // this chunk's own partial sums, combined in chunk order later
                 int[] at = partial.get(out);
                 CodeBlock sum = withTypes(operandValue(out.input(0), value, loops));
                 Integer run = storedOperand.get(out.input(0));
                 if (at[1] == 1) { // a single sum: a local of the chunk, stored once at its end
                     body.add(CodeBlock.builder().add("acc$L += ", at[0]).add(sum).add(";\n").build());
-                } else if (run != null && loops.depth() >= 2 && loops.innermostStride(operand - 1) == 0
-                        && loops.innermostStride(run) == 1) {
+                    lanes = null; // one sum along the loop: lanes would add in another order
+                } else if (run != null && loops.depth() >= 2 && stride == 0 && loops.innermostStride(run) == 1) {
                     String src = sig.outputNames().get(sig.outputs().indexOf(out.input(0)));
                     String at0 = at[0] == 0 ? "" : " + " + at[0];
                     after.add(CodeBlock.builder().addStatement("partials[chunk * $L$L$L] += $T.run($N, $L, $L)",
@@ -718,16 +725,21 @@ final class KernelWriter {
                             loops.rowStart(run, src + "Off"), loops.innermostExtent()).build());
                 } else {
                     String at0 = at[0] == 0 ? "" : " + " + at[0];
-                    body.add(CodeBlock.builder().add("partials[chunk * $L$L$L] += ", partialStride(partial), at0,
-                            loops.index(operand - 1, "")).add(sum).add(";\n").build());
+                    String pIdx = "chunk * " + partialStride(partial) + at0 + loops.index(operand - 1, "");
+                    body.add(CodeBlock.builder().add("partials[$L] += ", pIdx).add(sum).add(";\n").build());
+                    if (lanes != null) {
+                        lanes = lanes.accumulate("partials", pIdx, stride, vectorOperand(out.input(0), value, loops, true));
+                    }
                 }
             } else if (k.reductions().contains(out)) {
                 bodyUses.add(arr);
                 body.add(CodeBlock.builder().add("$N[$L] += ", arr, idx)
                         .add(withTypes(operandValue(out.input(0), value, loops))).add(";\n").build());
+                if (lanes != null) lanes = lanes.accumulate(arr, idx, stride, vectorOperand(out.input(0), value, loops, true));
             } else {
                 bodyUses.add(arr);
                 body.add(CodeBlock.builder().addStatement("$N[$L] = $N", arr, idx, value.get(out)).build());
+                if (lanes != null) lanes = lanes.store(arr, idx, stride, value.get(out));
             }
         }
         String[][] ranges = switch (mode) {
@@ -746,13 +758,16 @@ final class KernelWriter {
             bodyUses.add("step");
         }
         if (mode == LoopMode.CHUNKS || mode == LoopMode.WHOLE && extents(space).contains("n")) bodyUses.add("n");
-        if (mode != LoopMode.CHUNKS) return CodeBlock.builder().add(maskKeys(k)).add(loops.wrap(body, ranges)).build();
+        BiFunction<String, String, CodeBlock> start = lanes == null ? null : lanes.start(k);
+        if (mode != LoopMode.CHUNKS) {
+            return CodeBlock.builder().add(maskKeys(k)).add(loops.wrap(body, ranges, List.of(), start)).build();
+        }
         CodeBlock.Builder chunk = CodeBlock.builder().add(maskKeys(k));
         chunk.beginControlFlow("for (int chunk = lo; chunk < hi; chunk++)");
         for (int[] at : partial.values()) {
             if (at[1] == 1) chunk.addStatement("$L acc$L = 0", gen.typeName(), at[0]);
         }
-        chunk.add(loops.wrap(body, ranges, after));
+        chunk.add(loops.wrap(body, ranges, after, start));
         if (k.rowTail() != null) chunk.add(perSampleChunk(k.rowTail(), tailNames(k.rowTail(), sig), "n"));
         for (int[] at : partial.values()) {
             if (at[1] == 1) {
@@ -774,6 +789,137 @@ final class KernelWriter {
             mapped[d] = reduced ? 0 : outStrides[o++];
         }
         return mapped;
+    }
+
+    /** The mask keys the last {@link #loopBody}'s lane-parallel form reads. */
+    private final Set<String> laneKeys = new java.util.TreeSet<>();
+
+    /**
+     * The lane-parallel form of a loop body while it is built (see {@link SimdLoops}): one vector
+     * step's statements, with the arrays and keys they read. Each method returns this, or null
+     * when the statement has no lane-parallel form (then the kernel stays scalar).
+     */
+    private final class LaneLoop {
+        private final LoopNest loops;
+        private final List<CodeBlock> body = new ArrayList<>();
+        private final LinkedHashMap<String, TypeName> params = new LinkedHashMap<>();
+        private final ClassName vector = gen.simd.vectorType();
+
+        LaneLoop(LoopNest loops) {
+            this.loops = loops;
+        }
+
+        private void array(String arr) {
+            params.put(arr, gen.arrayType);
+            params.put(arr + "Off", TypeName.INT);
+        }
+
+        /** {@code v0} = the vector at {@code idx} (stride 1) or its one element in every lane (stride 0). */
+        LaneLoop load(String local, String arr, String idx, int stride) {
+            if (stride == 1) {
+                body.add(CodeBlock.builder().addStatement("$T $N = $T.fromArray($L, $N, $L)", vector, local, vector,
+                        SimdLoops.SPECIES, arr, idx).build());
+            } else if (stride == 0) {
+                body.add(CodeBlock.builder().addStatement("$T $N = $T.broadcast($L, $N[$L])", vector, local, vector,
+                        SimdLoops.SPECIES, arr, idx).build());
+            } else {
+                return null;
+            }
+            array(arr);
+            return this;
+        }
+
+        LaneLoop define(String local, String expression) {
+            if (expression == null) return null;
+            body.add(CodeBlock.builder().add("$T $N = ", vector, local).add(withTypes(expression)).add(";\n").build());
+            return this;
+        }
+
+        LaneLoop store(String arr, String idx, int stride, String local) {
+            if (stride != 1) return null;
+            body.add(CodeBlock.builder().addStatement("$N.intoArray($N, $L)", local, arr, idx).build());
+            array(arr);
+            return this;
+        }
+
+        /** {@code arr[idx…] += value}, lane by lane: each element still gets its one add per row. */
+        LaneLoop accumulate(String arr, String idx, int stride, String value) {
+            if (stride != 1 || value == null) return null;
+            body.add(CodeBlock.builder().add("$T.fromArray($L, $N, $L).add(", vector, SimdLoops.SPECIES, arr, idx)
+                    .add(withTypes(value)).add(").intoArray($N, $L);\n", arr, idx).build());
+            if (arr.equals("partials")) {
+                params.put("partials", gen.arrayType);
+                params.put("chunk", TypeName.INT);
+            } else {
+                array(arr);
+            }
+            return this;
+        }
+
+        /**
+         * Names the method in {@code Simd} and returns the innermost loop's start for the kernel,
+         * {@code Lanes.ON ? Simd.name(i0, lo, hi, …) : lo}; null when the loop is too short for a vector.
+         */
+        BiFunction<String, String, CodeBlock> start(Kernel k) {
+            String extent = loops.innermostExtent();
+            if (extent.matches("[0-9]+") && Integer.parseInt(extent) < (gen.jvm.f64 ? 4 : 8)) return null;
+            for (String key : laneKeys) params.put(key, TypeName.INT);
+            List<String> outer = new ArrayList<>();
+            for (int d = 0; d < loops.depth() - 1; d++) outer.add("i" + d);
+            String name = gen.simd.method(kernelName(k), outer, "i" + (loops.depth() - 1), params, body);
+            List<String> args = new ArrayList<>(outer);
+            return (lo, hi) -> {
+                List<String> all = new ArrayList<>(args);
+                all.add(lo);
+                all.add(hi);
+                all.addAll(params.keySet());
+                return CodeBlock.of("$T.ON ? $L.$L($L) : $L", SimdLoops.LANES, SimdLoops.CLASS, name,
+                        String.join(", ", all), lo);
+            };
+        }
+    }
+
+    /** The lane-parallel expression of an elementwise member ({@code jvm/vector.properties}); null if it has none. */
+    private String vectorExpression(Node n, Map<Node, String> value, LoopNest loops) {
+        if (n.op() == Op.DROPOUT_MASK) return vectorMask(n, loops);
+        if (!gen.templates.hasVector(n.op().key())) return null;
+        Map<String, String> vars = gen.simd.vars();
+        String[] names = {"a", "b"};
+        for (int i = 0; i < n.inputs().size(); i++) {
+            String v = vectorOperand(n.input(i), value, loops, i == 0);
+            if (v == null) return null;
+            vars.put(names[i], v);
+        }
+        vars.put("alpha", gen.lit(n.attrs() instanceof Attrs.Scalar s ? s.value() : 0));
+        return gen.templates.vector(n.op().key(), vars);
+    }
+
+    /**
+     * An operand in a lane-parallel expression: a vector local (named as the scalar one), a dropout
+     * mask's lanes, or a literal, broadcast when it is the receiver of the call ({@code receiver}).
+     */
+    private String vectorOperand(Node in, Map<Node, String> value, LoopNest loops, boolean receiver) {
+        String v = value.get(in);
+        if (v != null) return v;
+        if (Graph.isPlainConst(in)) {
+            String lit = gen.lit(in.attrs(Attrs.Const.class).value());
+            return receiver ? Jvm.type(gen.simd.vectorType()) + ".broadcast(" + SimdLoops.SPECIES + ", " + lit + ")" : lit;
+        }
+        if (in.op() == Op.DROPOUT_MASK) return vectorMask(in, loops);
+        return null;
+    }
+
+    /** A dropout mask's lanes ({@link #maskExpression}, a vector at a time); null unless its index steps by 1. */
+    private String vectorMask(Node mask, LoopNest loops) {
+        if (loops.innermostStride(0) != 1) return null;
+        Map<String, String> vars = gen.simd.vars();
+        vars.put("i", loops.index(0, "0"));
+        vars.put("key", maskKey(mask));
+        double rate = mask.attrs(Attrs.Dropout.class).rate();
+        vars.put("threshold", Integer.toString(threshold(rate)));
+        vars.put("scale", gen.lit(1 / (1 - rate)));
+        laneKeys.add(maskKey(mask));
+        return gen.templates.vector("dropout_mask", vars);
     }
 
     /** The scalar expression of an elementwise member, from the backend's template. */

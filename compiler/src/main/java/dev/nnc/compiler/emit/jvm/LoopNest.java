@@ -3,6 +3,7 @@ package dev.nnc.compiler.emit.jvm;
 import com.palantir.javapoet.CodeBlock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * Emits the loop nest of an elementwise, broadcast or reduction kernel: one loop per dimension of
@@ -116,28 +117,46 @@ final class LoopNest {
 
     /** {@link #wrap(List, String[][])}, with {@code after} right after the innermost loop, inside the others. */
     CodeBlock wrap(List<CodeBlock> body, String[][] ranges, List<CodeBlock> after) {
-        if (after.isEmpty()) return wrap(body, ranges);
+        return wrap(body, ranges, after, null);
+    }
+
+    /**
+     * {@link #wrap(List, String[][], List)} whose innermost loop starts where {@code start} says:
+     * given the loop's bounds (lo, hi), an expression for its first index, e.g.
+     * {@code Lanes.ON ? Simd.kernel(i0, lo, hi, …) : lo} (null: at lo).
+     */
+    CodeBlock wrap(List<CodeBlock> body, String[][] ranges, List<CodeBlock> after, BiFunction<String, String, CodeBlock> start) {
+        if (after.isEmpty()) return wrap(body, ranges, 0, start);
         if (extents.size() < 2) throw new IllegalStateException("statements after the innermost loop need an outer loop");
-        CodeBlock inner = wrap(body, ranges, extents.size() - 1);
+        CodeBlock inner = wrap(body, ranges, extents.size() - 1, start);
         CodeBlock.Builder b = CodeBlock.builder();
-        for (int d = 0; d < extents.size() - 1; d++) open(b, ranges, d);
+        for (int d = 0; d < extents.size() - 1; d++) open(b, ranges, d, null);
         b.add(inner);
         after.forEach(b::add);
         for (int d = extents.size() - 2; d >= 0; d--) b.endControlFlow();
         return b.build();
     }
 
-    private void open(CodeBlock.Builder b, String[][] ranges, int d) {
-        boolean whole = ranges == null || merged.get(d); // a merged loop runs over its dimensions whole
-        String lo = whole ? "0" : ranges[dims.get(d)][0];
-        String hi = whole ? extents.get(d) : ranges[dims.get(d)][1];
-        b.beginControlFlow("for (int i$L = $L; i$L < $L; i$L++)", d, lo, d, hi, d);
+    private void open(CodeBlock.Builder b, String[][] ranges, int d, BiFunction<String, String, CodeBlock> start) {
+        String[] r = bounds(ranges, d);
+        if (start == null) {
+            b.beginControlFlow("for (int i$L = $L; i$L < $L; i$L++)", d, r[0], d, r[1], d);
+        } else {
+            b.addStatement("int i$L = $L", d, start.apply(r[0], r[1]));
+            b.beginControlFlow("for (; i$L < $L; i$L++)", d, r[1], d);
+        }
     }
 
-    /** Loops {@code from} to the innermost around {@code body}. */
-    private CodeBlock wrap(List<CodeBlock> body, String[][] ranges, int from) {
+    /** Loop d's lower and upper bound. */
+    private String[] bounds(String[][] ranges, int d) {
+        boolean whole = ranges == null || merged.get(d); // a merged loop runs over its dimensions whole
+        return new String[] {whole ? "0" : ranges[dims.get(d)][0], whole ? extents.get(d) : ranges[dims.get(d)][1]};
+    }
+
+    /** Loops {@code from} to the innermost around {@code body}; the innermost starts per {@code start}. */
+    private CodeBlock wrap(List<CodeBlock> body, String[][] ranges, int from, BiFunction<String, String, CodeBlock> start) {
         CodeBlock.Builder b = CodeBlock.builder();
-        for (int d = from; d < extents.size(); d++) open(b, ranges, d);
+        for (int d = from; d < extents.size(); d++) open(b, ranges, d, d == extents.size() - 1 ? start : null);
         body.forEach(b::add);
         for (int d = extents.size() - 1; d >= from; d--) b.endControlFlow();
         return b.build();
@@ -156,6 +175,6 @@ final class LoopNest {
      * </pre>
      */
     CodeBlock wrap(List<CodeBlock> body, String[][] ranges) {
-        return wrap(body, ranges, 0);
+        return wrap(body, ranges, 0, null);
     }
 }

@@ -1,0 +1,54 @@
+package dev.nnc.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+/** The vector dropout mask against {@link Rng#dropKeep}, lane by lane (surefire adds the module). */
+class VectorLanesTest {
+
+    @Test
+    void lanesAreOnInTheTestJvm() {
+        assertTrue(Lanes.ON, "the tests run with --add-modules jdk.incubator.vector");
+    }
+
+    @Test
+    void floatMaskIsTheScalarMaskLaneByLane() {
+        int kept = 0;
+        int lanes = VectorLanes.F.length();
+        for (int key : new int[] {0, 1, -7, Rng.dropKey(42, 3), Integer.MIN_VALUE}) {
+            for (int threshold : new int[] {0, 1, Rng.dropThreshold(0.2), Rng.dropThreshold(0.5), Integer.MAX_VALUE}) {
+                for (int index : new int[] {0, 5, 1000, (1 << 20) + 3, Integer.MAX_VALUE - lanes}) {
+                    FloatVector v = VectorLanes.dropKeepFloat(key, index, threshold);
+                    for (int lane = 0; lane < lanes; lane++) {
+                        float expected = Rng.dropKeep(key, index + lane, threshold);
+                        assertEquals(expected, v.lane(lane), "key " + key + " index " + (index + lane));
+                        kept += (int) expected;
+                    }
+                }
+            }
+        }
+        assertTrue(kept > 0 && kept < 5 * 5 * 5 * lanes, "both values occur");
+    }
+
+    @Test
+    void doubleMaskIsTheScalarMaskLaneByLane() {
+        int lanes = VectorLanes.D.length();
+        int key = Rng.dropKey(7, 1);
+        int threshold = Rng.dropThreshold(0.3);
+        int dropped = 0;
+        for (int index = 0; index < 4096; index += lanes) {
+            DoubleVector v = VectorLanes.dropKeepDouble(key, index, threshold);
+            for (int lane = 0; lane < lanes; lane++) {
+                double expected = Rng.dropKeep(key, index + lane, threshold);
+                assertEquals(expected, v.lane(lane), "index " + (index + lane));
+                if (expected == 0) dropped++;
+            }
+        }
+        // 30% of 4096 dropped, within a few standard deviations (sd ≈ 29)
+        assertTrue(Math.abs(dropped - 0.3 * 4096) < 150, "dropped " + dropped);
+    }
+}
