@@ -142,9 +142,9 @@ public final class Rng {
      * 31 random bits, as an int in {@code [0, 2^31)}, for element {@code index} of the mask whose
      * stream key is {@code key} ({@link #dropKey}): the element is dropped exactly when
      * {@code dropBits(key, index) < dropThreshold(rate)}. A 32-bit hash (an odd-constant multiply of
-     * the index, then MurmurHash3's finaliser) in int arithmetic only, so that the JIT vectorizes a
-     * loop drawing a mask per element (a 64-bit multiply per step does not vectorize on AVX2 and
-     * cost ~8 ns per element; this ~1.3 ns).
+     * the index, then MurmurHash3's finaliser) in int arithmetic only: a 64-bit multiply per element
+     * cost ~8 ns in a scalar loop, this ~1.3 ns, and {@code VectorLanes} computes the same bits a
+     * vector of ints at a time.
      */
     public static int dropBits(int key, int index) {
         int h = key ^ (index * DROP_SPREAD);
@@ -158,8 +158,8 @@ public final class Rng {
 
     /**
      * 1 when element {@code index} of the mask is kept, 0 when dropped ({@code dropBits(key, index) <
-     * threshold}), computed without a branch ({@code 1 - ((bits - threshold) >>> 31)}) so that a loop
-     * drawing a mask per element still vectorizes. Generated kernels multiply it by {@code 1 / (1 - rate)}.
+     * threshold}), computed without a branch ({@code 1 - ((bits - threshold) >>> 31)}), as
+     * {@code VectorLanes.dropKeepFloat} computes it lane by lane. Generated kernels multiply it by {@code 1 / (1 - rate)}.
      */
     public static int dropKeep(int key, int index, int threshold) {
         return 1 - ((dropBits(key, index) - threshold) >>> 31);

@@ -3,8 +3,9 @@ package dev.nnc.runtime;
 /**
  * Sums of contiguous runs of values for generated kernels: a reduction whose sum runs along the
  * innermost, contiguous dimension of a kernel's loop (a convolution's bias gradient sums each
- * channel's OH·OW values) stores its values first, in a loop the JIT vectorizes, and then sums the
- * stored run here, with eight independent partial sums instead of one chain of dependent adds.
+ * channel's OH·OW values) stores its values first, in a loop that runs in lanes (the generated
+ * {@code Simd} class), then sums the stored run here, with eight independent partial sums instead
+ * of one chain of dependent adds.
  *
  * <p>The order of the additions is fixed by the run's length alone (partial sum j takes the
  * elements at j, j + 8, j + 16, …; the eight are combined pairwise), so a sum does not depend on

@@ -700,7 +700,7 @@ final class KernelWriter {
         }
         int operand = loaded.size() + 1;
         // a partial sum along the innermost loop of a value the loop also stores: the loop only
-        // stores it (so the JIT can vectorize the loop), and Sums.run adds up the stored run after it
+        // stores it (so the loop has a lane form), and Sums.run adds up the stored run after it
         List<CodeBlock> after = new ArrayList<>();
         Map<Node, Integer> storedOperand = new HashMap<>();
         for (int j = 0; j < stored.size(); j++) {
@@ -944,7 +944,7 @@ final class KernelWriter {
 
     /**
      * A dropout mask element, drawn from (seed, step, mask, element): {@code Rng.dropKeep} (0 or 1,
-     * without a branch, so that the JIT vectorizes the loop around it) of the mask's stream key
+     * without a branch; {@link #vectorMask} is its lane form) of the mask's stream key
      * (declared before the loops, {@link #maskKeys}) and the rate's threshold, times the keep scale.
      */
     private String maskExpression(Node mask, LoopNest loops) {
