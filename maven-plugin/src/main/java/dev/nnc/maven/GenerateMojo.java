@@ -109,6 +109,7 @@ public class GenerateMojo extends AbstractMojo {
             throw new MojoExecutionException("nnc: " + e, e);
         }
         project.addCompileSourceRoot(outputs.toString());
+        if (vectorLoops && !VectorModuleCheck.compilerSeesModule(project)) log.warn(VectorModuleCheck.warning());
         log.debug("nnc: state in " + settings.stateFile());
 
         for (Generator.Problem p : report.problems()) {

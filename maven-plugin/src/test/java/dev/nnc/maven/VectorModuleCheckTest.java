@@ -1,0 +1,85 @@
+package dev.nnc.maven;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apache.maven.model.Build;
+import org.apache.maven.model.Model;
+import org.apache.maven.model.Plugin;
+import org.apache.maven.model.PluginExecution;
+import org.apache.maven.project.MavenProject;
+import org.codehaus.plexus.util.xml.Xpp3Dom;
+import org.junit.jupiter.api.Test;
+
+/** When the plugin warns that javac will not see the Vector API module of the Simd loops. */
+class VectorModuleCheckTest {
+
+    private static MavenProject project(Plugin compiler) {
+        Model model = new Model();
+        model.setBuild(new Build());
+        if (compiler != null) model.getBuild().addPlugin(compiler);
+        return new MavenProject(model);
+    }
+
+    private static Plugin compiler(Xpp3Dom configuration) {
+        Plugin p = new Plugin();
+        p.setGroupId("org.apache.maven.plugins");
+        p.setArtifactId("maven-compiler-plugin");
+        p.setConfiguration(configuration);
+        return p;
+    }
+
+    private static Xpp3Dom dom(String name, String value) {
+        Xpp3Dom d = new Xpp3Dom(name);
+        d.setValue(value);
+        return d;
+    }
+
+    @Test
+    void noCompilerConfigurationWarns() {
+        assertFalse(VectorModuleCheck.compilerSeesModule(project(null)));
+        Xpp3Dom cfg = new Xpp3Dom("configuration");
+        cfg.addChild(dom("source", "25"));
+        cfg.addChild(dom("target", "25"));
+        assertFalse(VectorModuleCheck.compilerSeesModule(project(compiler(cfg))), "-source/-target do not resolve it");
+        Xpp3Dom args = new Xpp3Dom("compilerArgs");
+        args.addChild(dom("arg", "-Xlint:all"));
+        cfg.addChild(args);
+        assertFalse(VectorModuleCheck.compilerSeesModule(project(compiler(cfg))));
+    }
+
+    @Test
+    void releasePropertyOrConfigurationIsEnough() {
+        MavenProject withProperty = project(null);
+        withProperty.getProperties().setProperty("maven.compiler.release", "25");
+        assertTrue(VectorModuleCheck.compilerSeesModule(withProperty));
+        Xpp3Dom cfg = new Xpp3Dom("configuration");
+        cfg.addChild(dom("release", "25"));
+        assertTrue(VectorModuleCheck.compilerSeesModule(project(compiler(cfg))));
+    }
+
+    @Test
+    void addModulesInCompilerArgsIsEnough() {
+        Xpp3Dom args = new Xpp3Dom("compilerArgs");
+        args.addChild(dom("arg", "--add-modules"));
+        args.addChild(dom("arg", "jdk.incubator.vector"));
+        Xpp3Dom cfg = new Xpp3Dom("configuration");
+        cfg.addChild(args);
+        assertTrue(VectorModuleCheck.compilerSeesModule(project(compiler(cfg))));
+        // also in an execution's configuration (default-compile)
+        Plugin p = compiler(null);
+        PluginExecution e = new PluginExecution();
+        e.setId("default-compile");
+        e.setConfiguration(cfg);
+        p.addExecution(e);
+        assertTrue(VectorModuleCheck.compilerSeesModule(project(p)));
+    }
+
+    @Test
+    void theWarningNamesEveryWayOut() {
+        String w = VectorModuleCheck.warning();
+        assertTrue(w.contains("maven.compiler.release"), w);
+        assertTrue(w.contains("--add-modules jdk.incubator.vector"), w);
+        assertTrue(w.contains("<vectorLoops>false</vectorLoops>"), w);
+    }
+}
