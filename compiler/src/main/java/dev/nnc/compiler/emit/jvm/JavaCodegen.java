@@ -176,7 +176,13 @@ public final class JavaCodegen {
         kernelWriter.kernels.forEach(cls::addMethod);
         kernelWriter.kernelFields.forEach(cls::addField);
         kernelWriter.kernelClasses.forEach(cls::addType);
-        if (simd != null && !simd.isEmpty()) cls.addType(simd.type());
+        if (simd != null && !simd.isEmpty()) {
+            cls.addType(simd.type());
+            cls.addJavadoc("<p>Its elementwise loops also run on the JDK Vector API ({@link $L}), when the JVM\n"
+                    + "has {@code jdk.incubator.vector}. Compile this file with {@code javac --release 25} or\n"
+                    + "{@code --add-modules jdk.incubator.vector}; {@code nnc compile --no-vector-loops} writes it\n"
+                    + "without them.\n", SimdLoops.CLASS);
+        }
         JavaFile file = JavaFile.builder(options.packageName(), cls.build())
                 .skipJavaLangImports(true).indent("    ").build();
         return new GeneratedSource(options.packageName(), className, file.toString());
