@@ -38,6 +38,12 @@ public final class Conv implements Parallel.RangeBody {
     private final int ow;
     private final int ckk;
     private final int ohw;
+    /**
+     * A 1×1 kernel with stride 1 and no padding: a sample's im2col matrix is the sample itself
+     * ({@code [C, H·W]}), so the three products read and write the tensors in place, without
+     * im2col or col2im (the same values in the same layout: the same results).
+     */
+    private final boolean pointwise;
     /** One input channel, stride and dilation 1: the forward pass runs {@link VectorConv}'s direct kernel. */
     private final boolean oneChannel;
 
@@ -99,6 +105,7 @@ public final class Conv implements Parallel.RangeBody {
         this.ow = ow;
         this.ckk = Math.multiplyExact(c, Math.multiplyExact(kh, kw));
         this.ohw = Math.multiplyExact(oh, ow);
+        this.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == h && ow == w;
         // the direct kernel's padded image lives in the sample's im2col scratch, when it fits there
         this.oneChannel = c == 1 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && Gemm.vectorAvailable()
                 && VectorConv.paddedSize(o, oh, ow, kh, kw) <= (long) ckk * ohw;
@@ -178,19 +185,34 @@ public final class Conv implements Parallel.RangeBody {
                             outOff + s * o * ohw, oh, ow, fltWork, cols);
                     return;
                 }
+                if (pointwise) { // the sample is its own im2col matrix
+                    Gemm.matmul(fltB, bOff, false, fltA, aOff + s * c * h * w, false, fltOut, outOff + s * o * ohw, o, ohw,
+                            ckk, false);
+                    return;
+                }
                 im2colF32(fltA, aOff + s * c * h * w, fltWork, cols);
                 Gemm.matmul(fltB, bOff, false, fltWork, cols, false, fltOut, outOff + s * o * ohw, o, ohw, ckk, false);
             }
             case INPUT_GRAD -> {
+                if (pointwise) { // col2im of the identity: the product is the input gradient
+                    Gemm.matmul(fltB, bOff, true, fltA, aOff + s * o * ohw, false, fltOut, outOff + s * c * h * w, ckk, ohw,
+                            o, false);
+                    return;
+                }
                 Gemm.matmul(fltB, bOff, true, fltA, aOff + s * o * ohw, false, fltWork, cols, ckk, ohw, o, false);
                 col2imF32(fltWork, cols, fltOut, outOff + s * c * h * w);
             }
             case WEIGHT_GRAD -> {
-                im2colF32(fltA, aOff + s * c * h * w, fltWork, cols);
                 // dWᵀ of this sample, [ckk, o] = cols · gᵀ: the product copies g (o × ohw) into its
                 // panel, not the o/ckk times larger cols (ckk × ohw) that dW = g · colsᵀ would copy
-                Gemm.matmul(fltWork, cols, false, fltB, bOff + s * o * ohw, true, fltWork, cols + ckk * ohw, ckk, o, ohw,
-                        false);
+                float[] src = fltA;
+                int at = aOff + s * c * h * w;
+                if (!pointwise) {
+                    im2colF32(fltA, at, fltWork, cols);
+                    src = fltWork;
+                    at = cols;
+                }
+                Gemm.matmul(src, at, false, fltB, bOff + s * o * ohw, true, fltWork, cols + ckk * ohw, ckk, o, ohw, false);
             }
         }
     }
@@ -313,19 +335,34 @@ public final class Conv implements Parallel.RangeBody {
                             outOff + s * o * ohw, oh, ow, dblWork, cols);
                     return;
                 }
+                if (pointwise) { // the sample is its own im2col matrix
+                    Gemm.matmul(dblB, bOff, false, dblA, aOff + s * c * h * w, false, dblOut, outOff + s * o * ohw, o, ohw,
+                            ckk, false);
+                    return;
+                }
                 im2colF64(dblA, aOff + s * c * h * w, dblWork, cols);
                 Gemm.matmul(dblB, bOff, false, dblWork, cols, false, dblOut, outOff + s * o * ohw, o, ohw, ckk, false);
             }
             case INPUT_GRAD -> {
+                if (pointwise) { // col2im of the identity: the product is the input gradient
+                    Gemm.matmul(dblB, bOff, true, dblA, aOff + s * o * ohw, false, dblOut, outOff + s * c * h * w, ckk, ohw,
+                            o, false);
+                    return;
+                }
                 Gemm.matmul(dblB, bOff, true, dblA, aOff + s * o * ohw, false, dblWork, cols, ckk, ohw, o, false);
                 col2imF64(dblWork, cols, dblOut, outOff + s * c * h * w);
             }
             case WEIGHT_GRAD -> {
-                im2colF64(dblA, aOff + s * c * h * w, dblWork, cols);
                 // dWᵀ of this sample, [ckk, o] = cols · gᵀ: the product copies g (o × ohw) into its
                 // panel, not the o/ckk times larger cols (ckk × ohw) that dW = g · colsᵀ would copy
-                Gemm.matmul(dblWork, cols, false, dblB, bOff + s * o * ohw, true, dblWork, cols + ckk * ohw, ckk, o, ohw,
-                        false);
+                double[] src = dblA;
+                int at = aOff + s * c * h * w;
+                if (!pointwise) {
+                    im2colF64(dblA, at, dblWork, cols);
+                    src = dblWork;
+                    at = cols;
+                }
+                Gemm.matmul(src, at, false, dblB, bOff + s * o * ohw, true, dblWork, cols + ckk * ohw, ckk, o, ohw, false);
             }
         }
     }

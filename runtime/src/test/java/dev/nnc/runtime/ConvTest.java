@@ -20,7 +20,12 @@ class ConvTest {
         {6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1},
         {3, 7, 6, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
         {2, 6, 5, 3, 2, 3, 2, 1, 1, 0, 0, 1, 1, 2},
+        // 1×1, stride 1, no padding: the products read the tensors in place (pointwise)
         {4, 5, 5, 2, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1},
+        {16, 6, 7, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1},
+        // 1×1 that still needs im2col: a stride, padding
+        {5, 7, 7, 4, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1},
+        {3, 4, 4, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
         // one input channel, stride and dilation 1: the direct kernel (VectorConv) with 3 and 5 filters
         {1, 9, 7, 3, 3, 2, 1, 1, 1, 0, 0, 1, 1, 1},
         {1, 6, 20, 5, 2, 3, 1, 1, 0, 1, 1, 1, 1, 1},
