@@ -2,6 +2,7 @@ package dev.nnc.compiler.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -136,6 +137,24 @@ class OpCoverageTest {
             if (op.family() == Op.Family.ELEMENTWISE && op.def().templateKeys().isEmpty()) missing.add(op.key());
         }
         assertEquals(List.of(), missing, "ops without their jvm templates");
+    }
+
+    /**
+     * Lane forms (jvm/vector.properties, the Simd loops) exist for the correctly rounded and exact
+     * elementwise ops only: a transcendental's lane form (Vector API exp, log, tanh) rounds
+     * differently from Math's, and the lanes must compute the scalar loop's bits.
+     */
+    @Test
+    void laneFormsExistOnlyForCorrectlyRoundedOps() {
+        Templates jvm = Templates.backend("jvm");
+        for (String key : List.of("exp", "log", "tanh", "sigmoid", "softplus")) {
+            assertFalse(jvm.hasVector(key), key + " must stay scalar");
+        }
+        for (String key : List.of("add", "sub", "mul", "div", "neg", "sqrt", "relu", "step", "leaky_relu", "leaky_step",
+                "copy", "broadcast", "dropout_mask", "clamp_prob", "clamp_prob_mask")) {
+            assertTrue(jvm.hasVector(key), key + " has a lane form");
+            assertTrue(jvm.hasScalar(key), key + " has a scalar form too");
+        }
     }
 
     @Test
