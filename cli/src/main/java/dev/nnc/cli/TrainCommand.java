@@ -75,7 +75,10 @@ final class TrainCommand extends NncCommand {
         if (threads != null) Parallel.setThreads(threads);
 
         long start = System.nanoTime();
-        CompileResult r = Nnc.compile(Common.read(file), common.options("nnc.generated", CompileOptions.Mode.TRAIN));
+        // a JDK image without the Vector API module could not compile the Simd loops (nor run them)
+        CompileOptions options = common.options("nnc.generated", CompileOptions.Mode.TRAIN);
+        if (!InMemoryJavac.hasVectorModule()) options = options.withVectorLoops(false);
+        CompileResult r = Nnc.compile(Common.read(file), options);
         if (!r.diagnostics().isEmpty()) err().println(r.formatDiagnostics()); // errors, or warnings
         if (!r.ok()) return Main.USER_ERROR;
         GeneratedSource chosen = choose(r);

@@ -109,7 +109,14 @@ public class GenerateMojo extends AbstractMojo {
             throw new MojoExecutionException("nnc: " + e, e);
         }
         project.addCompileSourceRoot(outputs.toString());
-        if (vectorLoops && !VectorModuleCheck.compilerSeesModule(project)) log.warn(VectorModuleCheck.warning());
+        try {
+            if (vectorLoops && !VectorModuleCheck.compilerSeesModule(project)
+                    && VectorModuleCheck.generatedUsesModule(outputs)) {
+                log.warn(VectorModuleCheck.warning());
+            }
+        } catch (IOException e) {
+            throw new MojoExecutionException("nnc: " + e, e);
+        }
         log.debug("nnc: state in " + settings.stateFile());
 
         for (Generator.Problem p : report.problems()) {

@@ -1,6 +1,10 @@
 package dev.nnc.maven;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Properties;
+import java.util.stream.Stream;
 import org.apache.maven.model.Plugin;
 import org.apache.maven.project.MavenProject;
 import org.codehaus.plexus.util.xml.Xpp3Dom;
@@ -19,23 +23,43 @@ final class VectorModuleCheck {
     private VectorModuleCheck() {
     }
 
-    /** True when the build's compiler configuration makes the module visible (see the class comment). */
+    /**
+     * True when the build's compiler configuration makes the module visible (see the class
+     * comment): a {@code maven.compiler.release} of 25 or more in the project or on the command
+     * line ({@code -D}, which Maven also sets as a system property), or in maven-compiler-plugin's
+     * configuration for the main compile (the plugin's own or its {@code default-compile}
+     * execution's; a {@code default-testCompile} setting does not compile the generated classes).
+     */
     static boolean compilerSeesModule(MavenProject project) {
         Properties props = project.getProperties();
-        if (props != null && hasText(props.getProperty("maven.compiler.release"))) return true;
+        if (props != null && releaseOk(props.getProperty("maven.compiler.release"))) return true;
+        if (releaseOk(System.getProperty("maven.compiler.release"))) return true;
         Plugin compiler = project.getBuild() == null ? null : project.getBuild().getPluginsAsMap().get(COMPILER);
         if (compiler == null) return false;
         if (configured(compiler.getConfiguration())) return true;
         for (var execution : compiler.getExecutions()) {
-            if (configured(execution.getConfiguration())) return true;
+            if ("default-compile".equals(execution.getId()) && configured(execution.getConfiguration())) return true;
         }
         return false;
+    }
+
+    /**
+     * A release javac resolves the module for: 25 or more. A value that is not a number (an
+     * expression Maven left as is) is given the benefit of the doubt.
+     */
+    static boolean releaseOk(String release) {
+        if (!hasText(release)) return false;
+        try {
+            return Integer.parseInt(release.strip()) >= 25;
+        } catch (NumberFormatException e) {
+            return true;
+        }
     }
 
     private static boolean configured(Object configuration) {
         if (!(configuration instanceof Xpp3Dom dom)) return false;
         Xpp3Dom release = dom.getChild("release");
-        if (release != null && hasText(release.getValue())) return true;
+        if (release != null && releaseOk(release.getValue())) return true;
         Xpp3Dom args = dom.getChild("compilerArgs");
         if (args != null) {
             for (Xpp3Dom arg : args.getChildren()) {
@@ -48,6 +72,17 @@ final class VectorModuleCheck {
 
     private static boolean hasText(String s) {
         return s != null && !s.isBlank();
+    }
+
+    /** Whether any generated source under {@code outputs} imports the module (has a {@code Simd} class). */
+    static boolean generatedUsesModule(Path outputs) throws IOException {
+        if (!Files.isDirectory(outputs)) return false;
+        try (Stream<Path> files = Files.walk(outputs)) {
+            for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java"))::iterator) {
+                if (Files.readString(f).contains("import " + MODULE + ".")) return true;
+            }
+        }
+        return false;
     }
 
     /** The warning the plugin logs when {@link #compilerSeesModule} is false. */

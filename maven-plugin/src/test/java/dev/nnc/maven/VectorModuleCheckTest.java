@@ -76,6 +76,41 @@ class VectorModuleCheckTest {
     }
 
     @Test
+    void aReleaseBelow25OrATestCompileSettingIsNotEnough() {
+        Xpp3Dom cfg = new Xpp3Dom("configuration");
+        cfg.addChild(dom("release", "21"));
+        assertFalse(VectorModuleCheck.compilerSeesModule(project(compiler(cfg))));
+        MavenProject old = project(null);
+        old.getProperties().setProperty("maven.compiler.release", "17");
+        assertFalse(VectorModuleCheck.compilerSeesModule(old));
+        assertTrue(VectorModuleCheck.releaseOk("26"));
+        assertTrue(VectorModuleCheck.releaseOk("${java.release}"), "an expression gets the benefit of the doubt");
+        // --add-modules for the tests' compile only does not reach the generated classes
+        Xpp3Dom args = new Xpp3Dom("compilerArgs");
+        args.addChild(dom("arg", "--add-modules=jdk.incubator.vector"));
+        Xpp3Dom testCfg = new Xpp3Dom("configuration");
+        testCfg.addChild(args);
+        Plugin p = compiler(null);
+        PluginExecution e = new PluginExecution();
+        e.setId("default-testCompile");
+        e.setConfiguration(testCfg);
+        p.addExecution(e);
+        assertFalse(VectorModuleCheck.compilerSeesModule(project(p)));
+    }
+
+    @Test
+    void warnsOnlyWhenAGeneratedClassImportsTheModule(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        assertFalse(VectorModuleCheck.generatedUsesModule(dir.resolve("missing")));
+        java.nio.file.Files.createDirectories(dir.resolve("com/acme"));
+        java.nio.file.Files.writeString(dir.resolve("com/acme/A.java"), "import dev.nnc.runtime.Gemm;\nclass A {}\n");
+        assertFalse(VectorModuleCheck.generatedUsesModule(dir));
+        java.nio.file.Files.writeString(dir.resolve("com/acme/B.java"),
+                "import jdk.incubator.vector.FloatVector;\nclass B {}\n");
+        assertTrue(VectorModuleCheck.generatedUsesModule(dir));
+    }
+
+    @Test
     void theWarningNamesEveryWayOut() {
         String w = VectorModuleCheck.warning();
         assertTrue(w.contains("maven.compiler.release"), w);

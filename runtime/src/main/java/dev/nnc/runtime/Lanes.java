@@ -18,7 +18,9 @@ public final class Lanes {
 
     /**
      * True when the JVM has {@code jdk.incubator.vector} ({@code --add-modules jdk.incubator.vector})
-     * and {@code -Dnnc.vector=false} was not given: the same condition as the GEMM's vector kernel.
+     * and {@code -Dnnc.vector=false} was not given (the same condition as the GEMM's vector kernel),
+     * and its vectors hold at least two doubles ({@link VectorLanes#usable}; read only when the module
+     * is there, so this class loads without it).
      */
-    public static final boolean ON = Gemm.vectorAvailable();
+    public static final boolean ON = Gemm.vectorAvailable() && VectorLanes.usable();
 }

@@ -21,12 +21,32 @@ public final class VectorLanes {
     public static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     /** Ints with as many lanes as {@link #F}. */
     private static final VectorSpecies<Integer> IF = VectorSpecies.of(int.class, F.vectorShape());
-    /** Ints with as many lanes as {@link #D}: half its bits. */
-    private static final VectorSpecies<Integer> ID = VectorSpecies.of(int.class,
-            VectorShape.forBitSize(D.vectorBitSize() / 2));
+    /**
+     * Ints with as many lanes as {@link #D} (half its bits); null where the machine has no such
+     * shape (64-bit vectors: {@code -XX:MaxVectorSize=8}, or a vector size that is not a power of
+     * two), and then {@link #usable} is false and the generated kernels keep their scalar loops.
+     */
+    private static final VectorSpecies<Integer> ID = halfBitInts(D);
     /** 0, 1, 2, … in the lanes of {@link #IF} and of {@link #ID}. */
     private static final IntVector IOTA_F = IntVector.zero(IF).addIndex(1);
-    private static final IntVector IOTA_D = IntVector.zero(ID).addIndex(1);
+    private static final IntVector IOTA_D = ID == null ? null : IntVector.zero(ID).addIndex(1);
+
+    private static VectorSpecies<Integer> halfBitInts(VectorSpecies<Double> d) {
+        try {
+            VectorSpecies<Integer> ints = VectorSpecies.of(int.class, VectorShape.forBitSize(d.vectorBitSize() / 2));
+            return ints.length() == d.length() ? ints : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether the lanes can run here: vectors of at least two lanes of either type and an int shape
+     * for the double masks. {@link Lanes#ON} requires it.
+     */
+    static boolean usable() {
+        return ID != null && F.length() >= 2 && D.length() >= 2;
+    }
 
     /**
      * {@code Rng.dropKeep(key, index + lane, threshold)} in each lane of {@link #F}: 1 where the

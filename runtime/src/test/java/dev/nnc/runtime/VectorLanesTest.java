@@ -3,12 +3,41 @@ package dev.nnc.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /** The vector dropout mask against {@link Rng#dropKeep}, lane by lane (surefire adds the module). */
 class VectorLanesTest {
+
+    /** In a child JVM: what {@link Lanes#ON} says there. */
+    public static void main(String[] args) {
+        System.out.println("lanes=" + Lanes.ON);
+    }
+
+    private static String child(String... jvmArgs) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new java.util.ArrayList<>(List.of(java));
+        cmd.addAll(List.of(jvmArgs));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), VectorLanesTest.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child JVM finished");
+        assertEquals(0, p.exitValue(), out);
+        return out.lines().filter(l -> l.startsWith("lanes=")).findFirst().orElse(out);
+    }
+
+    /** 64-bit vectors hold one double, and there is no 32-bit int shape for its masks: scalar loops. */
+    @Test
+    void lanesAreOffWithSixtyFourBitVectors() throws Exception {
+        assertEquals("lanes=false", child("--add-modules", "jdk.incubator.vector", "-XX:MaxVectorSize=8"));
+        assertEquals("lanes=true", child("--add-modules", "jdk.incubator.vector", "-XX:MaxVectorSize=16"));
+        assertEquals("lanes=false", child());
+    }
 
     @Test
     void lanesAreOnInTheTestJvm() {

@@ -29,6 +29,14 @@ public final class InMemoryJavac {
     private InMemoryJavac() {
     }
 
+    /**
+     * Whether this JDK's image has {@link #VECTOR_MODULE} (a jlinked runtime may not): compile with
+     * {@code CompileOptions.withVectorLoops(hasVectorModule())} to get sources it can compile.
+     */
+    public static boolean hasVectorModule() {
+        return java.lang.module.ModuleFinder.ofSystem().find(VECTOR_MODULE).isPresent();
+    }
+
     /** Thrown when no Java compiler is available (a JRE instead of a JDK). */
     public static final class NoCompilerException extends RuntimeException {
         NoCompilerException() {
@@ -100,13 +108,12 @@ public final class InMemoryJavac {
             });
         }
         StringWriter out = new StringWriter();
-        // the Simd loops use jdk.incubator.vector, which javac resolves only when asked; its
-        // "incubating module" warning is the one warning strict mode lets through
-        List<String> options = strict
-                ? List.of("-classpath", System.getProperty("java.class.path"), "-proc:none", "--add-modules",
-                        VECTOR_MODULE, "-Xlint:all,-incubating", "-Werror")
-                : List.of("-classpath", System.getProperty("java.class.path"), "-proc:none", "--add-modules",
-                        VECTOR_MODULE, "-nowarn");
+        // the Simd loops use jdk.incubator.vector, which javac resolves only when asked (and only
+        // when this JDK has it); its "incubating module" warning is the one strict mode lets through
+        List<String> options = new ArrayList<>(List.of("-classpath", System.getProperty("java.class.path"),
+                "-proc:none"));
+        if (hasVectorModule()) options.addAll(List.of("--add-modules", VECTOR_MODULE));
+        options.addAll(strict ? List.of("-Xlint:all,-incubating", "-Werror") : List.of("-nowarn"));
         if (!javac.getTask(out, fm, diags, options, null, units).call()) {
             StringBuilder sb = new StringBuilder("javac rejected the generated code (an nnc bug; please report it):");
             diags.getDiagnostics().forEach(d -> sb.append('\n').append(d));
