@@ -12,7 +12,8 @@ import java.util.Arrays;
  * or B (A and B may overlap each other, and all three may live in the same array).
  *
  * <p>How it runs: C is computed in tiles of {@value #NC} columns; for each tile and each slice of
- * {@value #KC} steps along k, the micro-kernel's inner loop walks one dense row of B and one dense
+ * k ({@link #slice}: {@value #KC} steps for a wide B, up to {@value #KC_MAX} for a narrow one), the
+ * micro-kernel's inner loop walks one dense row of B and one dense
  * row of C: B's own rows when B is stored {@code [k, n]} (read in place), else a transposed copy of
  * the slice in a per-thread panel. The micro-kernel is the Vector API one ({@link VectorKernels},
  * when the module is present) or a plain-Java one that updates four rows of C with four steps of k
@@ -234,7 +235,8 @@ public final class Gemm {
             return;
         }
         // one k-slice and nothing to add to: the vector kernel writes C without reading it (no clearing)
-        boolean fresh = Gemm.vector && !accumulate && k <= KC;
+        int slice = slice(k, n, Float.BYTES);
+        boolean fresh = Gemm.vector && !accumulate && slice == k;
         if (!accumulate && !fresh) {
             for (int i = i0; i < i1; i++) {
                 Arrays.fill(c, cOff + i * n + j0, cOff + i * n + j1, 0f);
@@ -242,7 +244,6 @@ public final class Gemm {
         }
         float[] bp = s.bF32();
         boolean vector = Gemm.vector;
-        int slice = slice(k);
         for (int jb = j0; jb < j1; jb += NC) {
             int w = Math.min(NC, j1 - jb);
             for (int pb = 0; pb < k; pb += slice) {
@@ -489,7 +490,8 @@ public final class Gemm {
             return;
         }
         // one k-slice and nothing to add to: the vector kernel writes C without reading it (no clearing)
-        boolean fresh = Gemm.vector && !accumulate && k <= KC;
+        int slice = slice(k, n, Double.BYTES);
+        boolean fresh = Gemm.vector && !accumulate && slice == k;
         if (!accumulate && !fresh) {
             for (int i = i0; i < i1; i++) {
                 Arrays.fill(c, cOff + i * n + j0, cOff + i * n + j1, 0.0);
@@ -497,7 +499,6 @@ public final class Gemm {
         }
         double[] bp = s.bF64();
         boolean vector = Gemm.vector;
-        int slice = slice(k);
         for (int jb = j0; jb < j1; jb += NC) {
             int w = Math.min(NC, j1 - jb);
             for (int pb = 0; pb < k; pb += slice) {
@@ -655,15 +656,27 @@ public final class Gemm {
     // ---------------------------------------------------------------- shared
 
     /**
-     * Steps along k per slice: k cut into the fewest slices of at most {@value #KC}, all of nearly
-     * the same length (784 = 4 × 196, not 3 × 256 + 16: a 16-step slice pays the tiles' loads and
-     * stores of C for a sixteenth of the work). Depends on k alone, so every block of a product
-     * slices k alike.
+     * Steps along k per slice: k cut into the fewest slices whose B panel ({@code slice × min(n, NC)}
+     * elements of {@code bytes} each) fits {@link #PANEL_BYTES}, at least {@value #KC} and at most
+     * {@value #KC_MAX} steps, all of nearly the same length (784 = 4 × 196, not 3 × 256 + 16: a
+     * 16-step slice pays the tiles' loads and stores of C for a sixteenth of the work). A narrow B
+     * gets long slices: fashion_mlp's 128×256×784 is one slice (its 800 KB panel stays in L2), so its
+     * tiles write C once without clearing or reading it (284–384 → 365–425 GFLOP/s alternating, 2
+     * cores, AVX-512; 256×256×784 298–350 → 391–429; 1024³, three slices of 342 instead of four of
+     * 256, unchanged at 425–435). Depends on the product's k and n alone, so every block of a
+     * product slices k alike.
      */
-    static int slice(int k) {
-        int slices = Math.max(1, (k + KC - 1) / KC);
+    static int slice(int k, int n, int bytes) {
+        int w = Math.min(n, NC);
+        int most = Math.max(KC, Math.min(KC_MAX, PANEL_BYTES / (w * bytes)));
+        int slices = Math.max(1, (k + most - 1) / most);
         return (k + slices - 1) / slices;
     }
+
+    /** Bytes of B one k-slice's panel may hold: within a core's 1 MB L2, beside A's packed rows. */
+    static final int PANEL_BYTES = 800 << 10;
+    /** The longest k-slice (the packed rows of A hold 8 × this many elements). */
+    static final int KC_MAX = 1024;
 
     private static void checkArgs(int aLen, int aOff, int bLen, int bOff, int cLen, int cOff, int m, int n, int k) {
         if (m < 0 || n < 0 || k < 0) {
@@ -709,28 +722,28 @@ public final class Gemm {
         /** The vector kernel's copy of a group of (at most 8) rows of A for one k-slice. */
         float[] aF32() {
             if (aF32 == null) {
-                aF32 = new float[8 * KC];
+                aF32 = new float[8 * KC_MAX];
             }
             return aF32;
         }
 
         double[] aF64() {
             if (aF64 == null) {
-                aF64 = new double[8 * KC];
+                aF64 = new double[8 * KC_MAX];
             }
             return aF64;
         }
 
         float[] bF32() {
             if (bF32 == null) {
-                bF32 = new float[KC * NC];
+                bF32 = new float[Math.max(KC * NC, PANEL_BYTES / Float.BYTES)];
             }
             return bF32;
         }
 
         double[] bF64() {
             if (bF64 == null) {
-                bF64 = new double[KC * NC];
+                bF64 = new double[Math.max(KC * NC, PANEL_BYTES / Double.BYTES)];
             }
             return bF64;
         }

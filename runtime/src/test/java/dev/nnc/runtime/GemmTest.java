@@ -249,7 +249,7 @@ class GemmTest {
 
     @Test
     void doublePathIsTheFloatPathWithTheTypeChanged() throws IOException {
-        assertTwins("Gemm.java", "shared", "float", "double", "F32", "F64", "task.f32", "task.f64", "0f)", "0.0)",
+        assertTwins("Gemm.java", "shared", "float", "double", "F32", "F64", "task.f32", "task.f64", "0f)", "0.0)", "Float.BYTES", "Double.BYTES",
                 "single precision", "double precision");
     }
 

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Passes never change what a model computes: for every sample and for random networks, outputs,
- * losses and gradients (f64) agree to 1e-12 relative with Simplify, FuseKernels and PlanMemory on
- * and off.
+ * losses and gradients (f64) agree to 1e-12 relative (values below a thousandth of the largest at
+ * that scale) with Simplify, FuseKernels and PlanMemory on and off.
  */
 class PassEquivalenceTest {
     static Stream<Arguments> programs() throws IOException {
@@ -49,11 +49,17 @@ class PassEquivalenceTest {
             results.add(observe(m, b));
         }
         double[] ref = results.getFirst();
+        // a value far below the others (a gradient that is a difference of larger terms) is compared
+        // at a thousandth of the largest value's scale: the variants may run a product through
+        // kernels that sum in different orders (tiles, dot products, k-slices), which moves such a
+        // value by a few ulps of the terms it cancels, not of itself
+        double floor = 1e-3 * java.util.Arrays.stream(ref).map(Math::abs).filter(Double::isFinite).max().orElse(0);
         for (int v = 1; v < results.size(); v++) {
             double[] got = results.get(v);
             assertEquals(ref.length, got.length);
             for (int i = 0; i < ref.length; i++) {
-                double err = Math.abs(ref[i] - got[i]) / Math.max(1e-300, Math.max(Math.abs(ref[i]), Math.abs(got[i])));
+                double err = Math.abs(ref[i] - got[i])
+                        / Math.max(1e-300, Math.max(floor, Math.max(Math.abs(ref[i]), Math.abs(got[i]))));
                 final int fi = i;
                 final int fv = v;
                 assertTrue(ref[i] == got[i] || err <= 1e-12,
