@@ -29,6 +29,25 @@ class VectorModuleCheckTest {
         return p;
     }
 
+    /** maven-compiler-plugin with {@code configuration} on the execution {@code id} only. */
+    private static Plugin compilerExecution(String id, Xpp3Dom configuration) {
+        Plugin p = compiler(null);
+        PluginExecution e = new PluginExecution();
+        e.setId(id);
+        e.setConfiguration(configuration);
+        p.addExecution(e);
+        return p;
+    }
+
+    /** A configuration whose compilerArgs are {@code args}. */
+    private static Xpp3Dom compilerArgs(String... args) {
+        Xpp3Dom list = new Xpp3Dom("compilerArgs");
+        for (String a : args) list.addChild(dom("arg", a));
+        Xpp3Dom cfg = new Xpp3Dom("configuration");
+        cfg.addChild(list);
+        return cfg;
+    }
+
     private static Xpp3Dom dom(String name, String value) {
         Xpp3Dom d = new Xpp3Dom(name);
         d.setValue(value);
@@ -42,9 +61,7 @@ class VectorModuleCheckTest {
         cfg.addChild(dom("source", "25"));
         cfg.addChild(dom("target", "25"));
         assertFalse(VectorModuleCheck.compilerSeesModule(project(compiler(cfg))), "-source/-target do not resolve it");
-        Xpp3Dom args = new Xpp3Dom("compilerArgs");
-        args.addChild(dom("arg", "-Xlint:all"));
-        cfg.addChild(args);
+        cfg.addChild(compilerArgs("-Xlint:all").getChild("compilerArgs"));
         assertFalse(VectorModuleCheck.compilerSeesModule(project(compiler(cfg))));
     }
 
@@ -60,19 +77,10 @@ class VectorModuleCheckTest {
 
     @Test
     void addModulesInCompilerArgsIsEnough() {
-        Xpp3Dom args = new Xpp3Dom("compilerArgs");
-        args.addChild(dom("arg", "--add-modules"));
-        args.addChild(dom("arg", "jdk.incubator.vector"));
-        Xpp3Dom cfg = new Xpp3Dom("configuration");
-        cfg.addChild(args);
+        Xpp3Dom cfg = compilerArgs("--add-modules", "jdk.incubator.vector");
         assertTrue(VectorModuleCheck.compilerSeesModule(project(compiler(cfg))));
         // also in an execution's configuration (default-compile)
-        Plugin p = compiler(null);
-        PluginExecution e = new PluginExecution();
-        e.setId("default-compile");
-        e.setConfiguration(cfg);
-        p.addExecution(e);
-        assertTrue(VectorModuleCheck.compilerSeesModule(project(p)));
+        assertTrue(VectorModuleCheck.compilerSeesModule(project(compilerExecution("default-compile", cfg))));
     }
 
     @Test
@@ -86,16 +94,8 @@ class VectorModuleCheckTest {
         assertTrue(VectorModuleCheck.releaseOk("26"));
         assertTrue(VectorModuleCheck.releaseOk("${java.release}"), "an expression gets the benefit of the doubt");
         // --add-modules for the tests' compile only does not reach the generated classes
-        Xpp3Dom args = new Xpp3Dom("compilerArgs");
-        args.addChild(dom("arg", "--add-modules=jdk.incubator.vector"));
-        Xpp3Dom testCfg = new Xpp3Dom("configuration");
-        testCfg.addChild(args);
-        Plugin p = compiler(null);
-        PluginExecution e = new PluginExecution();
-        e.setId("default-testCompile");
-        e.setConfiguration(testCfg);
-        p.addExecution(e);
-        assertFalse(VectorModuleCheck.compilerSeesModule(project(p)));
+        Xpp3Dom testCfg = compilerArgs("--add-modules=jdk.incubator.vector");
+        assertFalse(VectorModuleCheck.compilerSeesModule(project(compilerExecution("default-testCompile", testCfg))));
     }
 
     @Test
