@@ -119,12 +119,12 @@ final class SimdLoops {
         if (methods.isEmpty()) return null;
         TypeName boxed = jvm.f64 ? ClassName.get(Double.class) : ClassName.get(Float.class);
         return TypeSpec.classBuilder(CLASS).addModifiers(Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                .addJavadoc("The kernels' elementwise loops on the JDK Vector API, $L lanes as wide as the machine's"
-                        + " vectors.\nEach method runs the whole vectors of one innermost loop from {@code from} and"
-                        + " returns where\nthe kernel's scalar loop goes on. Kernels call them only when {@link $T#ON},"
-                        + " so this class is\nnever loaded without {@code jdk.incubator.vector}. Lane for lane they"
-                        + " compute the scalar loop's\nbits (only correctly rounded operations have a lane form), so"
-                        + " results do not depend on\nwhere a loop is split.\n",
+                .addJavadoc("The kernels' elementwise loops on the JDK Vector API, in $L lanes, as many as the"
+                        + " machine's\nvectors hold. Each method runs the whole vectors of one innermost loop from"
+                        + " {@code from} and\nreturns where the kernel's scalar loop goes on. Kernels call them only"
+                        + " when {@link $T#ON}, so\nthis class is never loaded without {@code jdk.incubator.vector}."
+                        + " Lane for lane they compute the\nscalar loop's bits (only correctly rounded operations have"
+                        + " a lane form), so results do not\ndepend on where a loop is split.\n",
                         jvm.f64 ? "double" : "float", LANES)
                 .addField(FieldSpec.builder(ParameterizedTypeName.get(VECTOR_SPECIES, boxed), SPECIES,
                                 Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
