@@ -62,10 +62,24 @@ class PoolKernelsTest {
 
     @Test
     void resultsDoNotDependOnTheNumberOfThreads() {
+        threadCountDoesNotMatter(NET);
+    }
+
+    /**
+     * The same with tile epilogues whose loops run in Simd lanes (dropout, leaky ReLU, sqrt, column
+     * sums), the products wide enough (96 × 300 × 200) to be split between threads.
+     */
+    @Test
+    void laneLoopsDoNotDependOnTheNumberOfThreadsEither() {
+        String wide = SimdLoopsTest.ALL_LANE_OPS.replace("f32[N, 37]", "f32[N, 200]").replace("dense(40)", "dense(300)");
+        threadCountDoesNotMatter(wide);
+    }
+
+    private static void threadCountDoesNotMatter(String program) {
         List<List<double[]>> runs = new ArrayList<>();
         for (int threads : new int[] {1, 2, 4}) {
             Parallel.setThreads(threads);
-            CompiledModel m = Models.model("m.nn", NET, CompileOptions.defaults(), 96, 7);
+            CompiledModel m = Models.model("m.nn", program, CompileOptions.defaults(), 96, 7);
             Random rnd = new Random(5);
             List<double[]> seen = new ArrayList<>();
             for (int step = 0; step < 3; step++) {
