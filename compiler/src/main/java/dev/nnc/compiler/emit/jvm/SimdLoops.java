@@ -10,12 +10,9 @@ import com.palantir.javapoet.TypeSpec;
 import dev.nnc.compiler.emit.JavaNames;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import javax.lang.model.SourceVersion;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -43,11 +40,13 @@ final class SimdLoops {
 
     private final Jvm jvm;
     private final Map<String, String> nameByText = new HashMap<>();
-    private final Set<String> names = new HashSet<>(Set.of(SPECIES));
+    /** The class's own namespace: its methods' names come from the naming layer like every other identifier. */
+    private final JavaNames names = new JavaNames();
     private final List<MethodSpec> methods = new ArrayList<>();
 
     SimdLoops(Jvm jvm) {
         this.jvm = jvm;
+        names.take(SPECIES);
     }
 
     /** {@code FloatVector} or {@code DoubleVector}. */
@@ -85,11 +84,7 @@ final class SimdLoops {
         String text = build("unnamed", outer, index, params, body).toString();
         String existing = nameByText.get(text);
         if (existing != null) return existing;
-        String stem = JavaNames.camel(base);
-        String name = stem;
-        // stem, stem2, ..., stem9, stem_10, ...: the scheme of the kernels' own names
-        for (int i = 2; names.contains(name) || SourceVersion.isKeyword(name); i++) name = stem + (i > 9 ? "_" : "") + i;
-        names.add(name);
+        String name = names.claimKernel(JavaNames.camel(base), false);
         nameByText.put(text, name);
         methods.add(build(name, outer, index, params, body));
         return name;
