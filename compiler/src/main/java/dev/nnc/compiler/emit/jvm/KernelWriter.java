@@ -318,6 +318,21 @@ final class KernelWriter {
         return (size + 15) / 16 * 16;
     }
 
+    /** A pool kernel's {@code run(lo, hi)}: {@code body} over chunks lo..hi. */
+    private static MethodSpec.Builder chunkRun(CodeBlock body) {
+        return MethodSpec.methodBuilder("run").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(TypeName.INT, "lo").addParameter(TypeName.INT, "hi").addCode(body);
+    }
+
+    /**
+     * Chunks of {@value #CHUNK_ROWS} rows of {@code perRow} elements per parallel piece: at least
+     * {@link #PARALLEL_ELEMENTS} elements, else waking a thread costs more than the piece.
+     */
+    private static long chunkGrain(long perRow) {
+        long chunk = CHUNK_ROWS * Math.max(1, perRow);
+        return Math.max(1, (PARALLEL_ELEMENTS + chunk - 1) / chunk);
+    }
+
     /**
      * A loop over rows as a small class run on the pool: {@code compute} keeps the operands, runs
      * the product if there is one, then the chunks of {@value #CHUNK_ROWS} rows in parallel
@@ -328,9 +343,7 @@ final class KernelWriter {
         CodeBlock loops = loopBody(k, sig, LoopMode.CHUNKS);
         Map<Node, int[]> partial = partialLayout(k);
         int partialSize = partial.isEmpty() ? 0 : partialStride(partial);
-        MethodSpec.Builder chunk = MethodSpec.methodBuilder("run").addAnnotation(Override.class)
-                .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "lo").addParameter(TypeName.INT, "hi")
-                .addCode(loops);
+        MethodSpec.Builder chunk = chunkRun(loops);
         MethodSpec.Builder compute = MethodSpec.methodBuilder("compute")
                 .addJavadoc("Keeps the operands, then runs the chunks of rows on the pool ({@link #run}).\n");
         List<FieldSpec> fields = keepOperands(compute, sig, Set.copyOf(bodyUses));
@@ -338,10 +351,7 @@ final class KernelWriter {
         if (k.gemm() != null) compute.addCode(gemmCall(k, sig, null));
         compute.addStatement("int chunks = (n + $L) / $L", CHUNK_ROWS - 1, CHUNK_ROWS);
         if (partialSize > 0) compute.addStatement("$T.fill(partials, 0, chunks * $L, 0)", java.util.Arrays.class, partialSize);
-        // chunks per parallel piece: at least PARALLEL_ELEMENTS elements, else waking a thread costs more
-        long rowElements = Math.max(1, k.space().staticSize());
-        long grain = Math.max(1, (PARALLEL_ELEMENTS + CHUNK_ROWS * rowElements - 1) / (CHUNK_ROWS * rowElements));
-        compute.addStatement("$T.forRange(chunks, $L, this)", PARALLEL, grain);
+        compute.addStatement("$T.forRange(chunks, $L, this)", PARALLEL, chunkGrain(k.space().staticSize()));
         for (var e : partial.entrySet()) {
             String out = sig.outputNames().get(sig.outputs().indexOf(e.getKey()));
             int off = e.getValue()[0];
@@ -397,16 +407,12 @@ final class KernelWriter {
                 .beginControlFlow("for (int chunk = lo; chunk < hi; chunk++)")
                 .add(perSampleChunk(op, names, sig.batchParam()))
                 .endControlFlow().build();
-        MethodSpec.Builder run = MethodSpec.methodBuilder("run").addAnnotation(Override.class)
-                .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "lo").addParameter(TypeName.INT, "hi")
-                .addCode(chunk);
+        MethodSpec.Builder run = chunkRun(chunk);
         MethodSpec.Builder compute = MethodSpec.methodBuilder("compute")
                 .addJavadoc("Keeps the operands, then runs the chunks of samples on the pool ({@link #run}).\n");
         List<FieldSpec> fields = keepOperands(compute, sig, Set.copyOf(bodyUses));
-        long perSample = Math.max(1, op.input(0).shape().staticSize());
-        long grain = Math.max(1, (PARALLEL_ELEMENTS + CHUNK_ROWS * perSample - 1) / (CHUNK_ROWS * perSample));
         compute.addStatement("$T.forRange(($N + $L) / $L, $L, this)", PARALLEL, sig.batchParam(), CHUNK_ROWS - 1,
-                CHUNK_ROWS, grain);
+                CHUNK_ROWS, chunkGrain(op.input(0).shape().staticSize()));
         String key = "window " + compute.build() + run.build();
         String existing = existingKernel(k, key);
         if (existing != null) return existing;
