@@ -22,6 +22,23 @@ final class PeerTraining {
     private PeerTraining() {
     }
 
+    /** A peer's run: its epochs and seed from the command line, the data it trains on. */
+    record Run(int epochs, long seed, DataSplit data) {
+    }
+
+    /**
+     * {@code [epochs] [seed]} from {@code args} (default epochs, seed 42); loads Fashion-MNIST, says
+     * which, and seeds PyTorch's generator.
+     */
+    static Run start(String[] args, int defaultEpochs) throws java.io.IOException {
+        int epochs = args.length > 0 ? Integer.parseInt(args[0]) : defaultEpochs;
+        long seed = args.length > 1 ? Long.parseLong(args[1]) : 42;
+        DataSplit data = dev.nnc.runtime.data.FashionMnist.load();
+        System.out.println("data: " + data.description());
+        ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+        return new Run(epochs, seed, data);
+    }
+
     /**
      * Trains {@code trainer}'s model for {@code epochs} epochs; each example is reshaped to
      * {@code example} (e.g. {@code 784} or {@code 1, 28, 28}).

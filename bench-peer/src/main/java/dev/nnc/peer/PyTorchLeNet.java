@@ -14,8 +14,6 @@ import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import dev.nnc.runtime.data.DataSplit;
-import dev.nnc.runtime.data.FashionMnist;
 
 /**
  * The LeNet5 recipe of samples/src/main/nn/lenet5.nn on PyTorch's CPU build (through DJL): the
@@ -30,12 +28,8 @@ public final class PyTorchLeNet {
     }
 
     public static void main(String[] args) throws Exception {
-        int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        long seed = args.length > 1 ? Long.parseLong(args[1]) : 42;
+        PeerTraining.Run run = PeerTraining.start(args, 10);
         int batch = 128;
-        DataSplit data = FashionMnist.load();
-        System.out.println("data: " + data.description());
-        ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) seed);
         SequentialBlock net = new SequentialBlock()
                 .add(Conv2d.builder().setKernelShape(new Shape(5, 5)).optPadding(new Shape(2, 2)).setFilters(6).build())
                 .add(Activation::relu)
@@ -57,7 +51,7 @@ public final class PyTorchLeNet {
                     .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).optMomentum(0.9f).build());
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(batch, 1, 28, 28));
-                PeerTraining.fit(trainer, data, epochs, seed, batch, 1, 28, 28);
+                PeerTraining.fit(trainer, run.data(), run.epochs(), run.seed(), batch, 1, 28, 28);
             }
         }
     }

@@ -14,8 +14,6 @@ import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import dev.nnc.runtime.data.DataSplit;
-import dev.nnc.runtime.data.FashionMnist;
 import java.util.Random;
 
 /**
@@ -33,12 +31,8 @@ public final class PyTorchMlpTraining {
     }
 
     public static void main(String[] args) throws Exception {
-        int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        long seed = args.length > 1 ? Long.parseLong(args[1]) : 42;
+        PeerTraining.Run run = PeerTraining.start(args, 3);
         int batch = 128;
-        DataSplit data = FashionMnist.load();
-        System.out.println("data: " + data.description());
-        ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) seed);
         SequentialBlock net = new SequentialBlock()
                 .add(Linear.builder().setUnits(256).build())
                 .add(Activation::relu)
@@ -53,8 +47,8 @@ public final class PyTorchMlpTraining {
                             .optWeightDecays(5e-4f).build());
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(batch, 784));
-                heNormal(net.getChildren().get(0).getValue(), 784, seed);
-                PeerTraining.fit(trainer, data, epochs, seed, batch, 784);
+                heNormal(net.getChildren().get(0).getValue(), 784, run.seed());
+                PeerTraining.fit(trainer, run.data(), run.epochs(), run.seed(), batch, 784);
             }
         }
     }
