@@ -96,7 +96,7 @@ class SimdLoopsTest {
         String simd = gen.substring(gen.indexOf("private static final class Simd"));
         assertFalse(simd.contains("exp"), simd);
         // every call of a Simd method is guarded by Lanes.ON, with the scalar loop going on after it
-        Matcher calls = Pattern.compile("int i(\\d+) = Lanes\\.ON \\? Simd\\.\\w+\\(.*\\) : (\\w+);\\n\\s*for \\(; i\\1 < ")
+        Matcher calls = Pattern.compile("int i(\\d+) = Lanes\\.ON\\s+\\? Simd\\.\\w+\\([^;]*\\)\\s+: (\\w+);\\n\\s*for \\(; i\\1 < ")
                 .matcher(gen);
         int guarded = 0;
         while (calls.find()) guarded++;

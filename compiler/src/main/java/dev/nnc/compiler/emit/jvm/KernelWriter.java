@@ -879,8 +879,10 @@ final class KernelWriter {
                 all.add(lo);
                 all.add(hi);
                 all.addAll(params.keySet());
-                return CodeBlock.of("$T.ON ? $L.$L($L) : $L", SimdLoops.LANES, SimdLoops.CLASS, name,
-                        String.join(", ", all), lo);
+                // $W: JavaPoet breaks the line there when it passes 100 columns
+                CodeBlock.Builder call = CodeBlock.builder().add("$T.ON$W? $L.$L(", SimdLoops.LANES, SimdLoops.CLASS, name);
+                for (int a = 0; a < all.size(); a++) call.add(a == 0 ? "$L" : ",$W$L", all.get(a));
+                return call.add(")$W: $L", lo).build();
             };
         }
     }
