@@ -687,7 +687,6 @@ final class KernelWriter {
         List<CodeBlock> body = new ArrayList<>();
         // the lane-parallel form of the innermost loop, while every statement has one (else null)
         LaneLoop lanes = gen.simd != null && loops.depth() > 0 ? new LaneLoop(loops) : null;
-        laneKeys.clear();
         for (int i = 0; i < loaded.size(); i++) {
             Node in = loaded.get(i);
             String arr = loadedNames.get(i);
@@ -702,7 +701,7 @@ final class KernelWriter {
             body.add(CodeBlock.builder().add("$L $N = ", gen.typeName(), local).add(withTypes(expression(mbr, value, loops)))
                     .add(";\n").build());
             value.put(mbr, local);
-            if (lanes != null) lanes = lanes.define(local, vectorExpression(mbr, value, loops));
+            if (lanes != null) lanes = lanes.define(local, lanes.expression(mbr, value));
         }
         int operand = loaded.size() + 1;
         // a partial sum along the innermost loop of a value the loop also stores: the loop only
@@ -734,14 +733,14 @@ final class KernelWriter {
                     String pIdx = "chunk * " + partialStride(partial) + at0 + loops.index(operand - 1, "");
                     body.add(CodeBlock.builder().add("partials[$L] += ", pIdx).add(sum).add(";\n").build());
                     if (lanes != null) {
-                        lanes = lanes.accumulate("partials", pIdx, stride, vectorOperand(out.input(0), value, loops, true));
+                        lanes = lanes.accumulate("partials", pIdx, stride, lanes.operand(out.input(0), value, true));
                     }
                 }
             } else if (k.reductions().contains(out)) {
                 bodyUses.add(arr);
                 body.add(CodeBlock.builder().add("$N[$L] += ", arr, idx)
                         .add(withTypes(operandValue(out.input(0), value, loops))).add(";\n").build());
-                if (lanes != null) lanes = lanes.accumulate(arr, idx, stride, vectorOperand(out.input(0), value, loops, true));
+                if (lanes != null) lanes = lanes.accumulate(arr, idx, stride, lanes.operand(out.input(0), value, true));
             } else {
                 bodyUses.add(arr);
                 body.add(CodeBlock.builder().addStatement("$N[$L] = $N", arr, idx, value.get(out)).build());
@@ -797,9 +796,6 @@ final class KernelWriter {
         return mapped;
     }
 
-    /** The mask keys the last {@link #loopBody}'s lane-parallel form reads. */
-    private final Set<String> laneKeys = new java.util.TreeSet<>();
-
     /**
      * The lane-parallel form of a loop body while it is built (see {@link SimdLoops}): one vector
      * step's statements, with the arrays and keys they read. Each method returns this, or null
@@ -810,6 +806,8 @@ final class KernelWriter {
         private final List<CodeBlock> body = new ArrayList<>();
         private final LinkedHashMap<String, TypeName> params = new LinkedHashMap<>();
         private final ClassName vector = gen.simd.vectorType();
+        /** The mask keys the lanes read, in name order. */
+        private final Set<String> keys = new java.util.TreeSet<>();
 
         LaneLoop(LoopNest loops) {
             this.loops = loops;
@@ -869,7 +867,7 @@ final class KernelWriter {
         BiFunction<String, String, CodeBlock> start(Kernel k) {
             String extent = loops.innermostExtent();
             if (extent.matches("[0-9]+") && Integer.parseInt(extent) < (gen.jvm.f64 ? 4 : 8)) return null;
-            for (String key : laneKeys) params.put(key, TypeName.INT);
+            for (String key : keys) params.put(key, TypeName.INT);
             List<String> outer = new ArrayList<>();
             for (int d = 0; d < loops.depth() - 1; d++) outer.add("i" + d);
             String name = gen.simd.method(kernelName(k), outer, "i" + (loops.depth() - 1), params, body);
@@ -880,54 +878,61 @@ final class KernelWriter {
                 all.add(hi);
                 all.addAll(params.keySet());
                 // $W: JavaPoet breaks the line there when it passes 100 columns
-                CodeBlock.Builder call = CodeBlock.builder().add("$T.ON$W? $L.$L(", SimdLoops.LANES, SimdLoops.CLASS, name);
+                CodeBlock.Builder call = CodeBlock.builder()
+                        .add("$T.ON$W? $L.$L(", SimdLoops.LANES, SimdLoops.CLASS, name);
                 for (int a = 0; a < all.size(); a++) call.add(a == 0 ? "$L" : ",$W$L", all.get(a));
                 return call.add(")$W: $L", lo).build();
             };
         }
-    }
 
-    /** The lane-parallel expression of an elementwise member ({@code jvm/vector.properties}); null if it has none. */
-    private String vectorExpression(Node n, Map<Node, String> value, LoopNest loops) {
-        if (n.op() == Op.DROPOUT_MASK) return vectorMask(n, loops);
-        if (!gen.templates.hasVector(n.op().key())) return null;
-        Map<String, String> vars = gen.simd.vars();
-        String[] names = {"a", "b"};
-        for (int i = 0; i < n.inputs().size(); i++) {
-            String v = vectorOperand(n.input(i), value, loops, i == 0);
-            if (v == null) return null;
-            vars.put(names[i], v);
+        /**
+         * The lane-parallel expression of an elementwise member ({@code jvm/vector.properties});
+         * null if it has none.
+         */
+        String expression(Node n, Map<Node, String> value) {
+            if (n.op() == Op.DROPOUT_MASK) return mask(n);
+            if (!gen.templates.hasVector(n.op().key())) return null;
+            Map<String, String> vars = gen.simd.vars();
+            String[] names = {"a", "b"};
+            for (int i = 0; i < n.inputs().size(); i++) {
+                String v = operand(n.input(i), value, i == 0);
+                if (v == null) return null;
+                vars.put(names[i], v);
+            }
+            vars.put("alpha", gen.lit(n.attrs() instanceof Attrs.Scalar s ? s.value() : 0));
+            return gen.templates.vector(n.op().key(), vars);
         }
-        vars.put("alpha", gen.lit(n.attrs() instanceof Attrs.Scalar s ? s.value() : 0));
-        return gen.templates.vector(n.op().key(), vars);
-    }
 
-    /**
-     * An operand in a lane-parallel expression: a vector local (named as the scalar one), a dropout
-     * mask's lanes, or a literal, broadcast when it is the receiver of the call ({@code receiver}).
-     */
-    private String vectorOperand(Node in, Map<Node, String> value, LoopNest loops, boolean receiver) {
-        String v = value.get(in);
-        if (v != null) return v;
-        if (Graph.isPlainConst(in)) {
-            String lit = gen.lit(in.attrs(Attrs.Const.class).value());
-            return receiver ? Jvm.type(gen.simd.vectorType()) + ".broadcast(" + SimdLoops.SPECIES + ", " + lit + ")" : lit;
+        /**
+         * An operand in a lane-parallel expression: a vector local (named as the scalar one), a dropout
+         * mask's lanes, or a literal, broadcast when it is the receiver of the call ({@code receiver}).
+         */
+        String operand(Node in, Map<Node, String> value, boolean receiver) {
+            String v = value.get(in);
+            if (v != null) return v;
+            if (Graph.isPlainConst(in)) {
+                String lit = gen.lit(in.attrs(Attrs.Const.class).value());
+                return receiver ? Jvm.type(gen.simd.vectorType()) + ".broadcast(" + SimdLoops.SPECIES + ", " + lit + ")" : lit;
+            }
+            if (in.op() == Op.DROPOUT_MASK) return mask(in);
+            return null;
         }
-        if (in.op() == Op.DROPOUT_MASK) return vectorMask(in, loops);
-        return null;
-    }
 
-    /** A dropout mask's lanes ({@link #maskExpression}, a vector at a time); null unless its index steps by 1. */
-    private String vectorMask(Node mask, LoopNest loops) {
-        if (loops.innermostStride(0) != 1) return null;
-        Map<String, String> vars = gen.simd.vars();
-        vars.put("i", loops.index(0, "0"));
-        vars.put("key", maskKey(mask));
-        double rate = mask.attrs(Attrs.Dropout.class).rate();
-        vars.put("threshold", Integer.toString(threshold(rate)));
-        vars.put("scale", gen.lit(1 / (1 - rate)));
-        laneKeys.add(maskKey(mask));
-        return gen.templates.vector("dropout_mask", vars);
+        /**
+         * A dropout mask's lanes ({@link KernelWriter#maskExpression}, a vector at a time); null
+         * unless its index steps by 1.
+         */
+        private String mask(Node mask) {
+            if (loops.innermostStride(0) != 1) return null;
+            Map<String, String> vars = gen.simd.vars();
+            vars.put("i", loops.index(0, "0"));
+            vars.put("key", maskKey(mask));
+            double rate = mask.attrs(Attrs.Dropout.class).rate();
+            vars.put("threshold", Integer.toString(threshold(rate)));
+            vars.put("scale", gen.lit(1 / (1 - rate)));
+            keys.add(maskKey(mask));
+            return gen.templates.vector("dropout_mask", vars);
+        }
     }
 
     /** The scalar expression of an elementwise member, from the backend's template. */
@@ -952,7 +957,7 @@ final class KernelWriter {
 
     /**
      * A dropout mask element, drawn from (seed, step, mask, element): {@code Rng.dropKeep} (0 or 1,
-     * without a branch; {@link #vectorMask} is its lane form) of the mask's stream key
+     * without a branch; {@code LaneLoop.mask} is its lane form) of the mask's stream key
      * (declared before the loops, {@link #maskKeys}) and the rate's threshold, times the keep scale.
      */
     private String maskExpression(Node mask, LoopNest loops) {
