@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * calls them only when that module is in the boot layer, so this class is never loaded without it.
  *
  * <p>Register blocking: with 32 vector registers, groups of 8 rows run an 8-row tile (see
- * {@code tallTileF32}); otherwise, and for a last group of 4, a tile of 4 rows × 2 vectors of C
+ * {@code tallTileF32}); with 16, groups of 5 a 5-row tile ({@link #MID}); otherwise, and for a last
+ * group of 4, a tile of 4 rows × 2 vectors of C
  * (8 accumulators; 32 floats with AVX-512) stays in registers for the whole k-slice; each step
  * broadcasts 4 elements of A and loads 2 vectors of the packed B panel, then 8 fused
  * multiply-adds. C is read and written once per slice instead of once per 4 steps of k. Columns
@@ -29,6 +30,22 @@ final class VectorKernels {
      * so only 4-row tiles. {@code -Dnnc.tallTiles=false} turns it off (for comparisons).
      */
     static final boolean TALL = FS.vectorBitSize() >= 512 && !"false".equals(System.getProperty("nnc.tallTiles"));
+    /**
+     * Whether groups of 5 rows run the 5-row tile where the 8-row one does not (256-bit vectors, 16
+     * registers): 10 accumulators, 2 loads of B and 5 broadcasts per 10 fused multiply-adds, against
+     * the 4-row tile's 8 accumulators and 6 loads per 8. Measured with {@code -XX:UseAVX=2} on an
+     * AVX-512 core (one tile over a packed k-slice of 256, one thread): 4 × 2 117, 5 × 2 125, 6 × 2
+     * 60 GFLOP/s (12 accumulators, 2 vectors of B and a broadcast do not stay in 16 registers: C2
+     * spills); 1024³ on 2 threads 179–186 → 202 GFLOP/s. {@code -Dnnc.midTiles=false} turns it off
+     * (for comparisons).
+     */
+    static final boolean MID = !TALL && !"false".equals(System.getProperty("nnc.midTiles"));
+    /**
+     * The rows of C that {@link Gemm} hands out per parallel unit: a multiple of every group of rows
+     * the kernels take (8; or 5 and the 4 of the plain kernel), so that a row is computed by the same
+     * tile however the rows are split between threads.
+     */
+    static final int ROW_UNIT = TALL ? 8 : MID ? 20 : 4;
 
     private VectorKernels() {
     }
@@ -44,7 +61,7 @@ final class VectorKernels {
     }
 
     static String description() {
-        return FS.vectorBitSize() + "-bit vectors, " + FL + " floats, " + (TALL ? "8" : "4") + "-row tiles";
+        return FS.vectorBitSize() + "-bit vectors, " + FL + " floats, " + (TALL ? "8" : MID ? "5" : "4") + "-row tiles";
     }
 
     // ---------------------------------------------------------------- float
@@ -57,9 +74,8 @@ final class VectorKernels {
     static void kernelF32(float[] a, int aOff, int ri, int pc, float[] b, int bOff, int ldb,
                           float[] c, int cOff, int ldc, int mr, int w, int kc, float[] ap, boolean fresh) {
         int wv = w - w % (2 * FL);
-        int mv = mr - mr % 4;
         int i = 0;
-        for (; TALL && i + 8 <= mv; i += 8) {
+        for (; TALL && i + 8 <= mr; i += 8) {
             int r0 = aOff + i * ri;
             int c0 = cOff + i * ldc;
             if (wv > 0) {
@@ -82,12 +98,31 @@ final class VectorKernels {
                 narrowTileF32(a, r0 + 4 * ri, ri, pc, b, bOff, j, w, ldb, c, c0 + 4 * ldc + j, ldc, kc);
             }
         }
+        for (; MID && i + 5 <= mr; i += 5) {
+            int r0 = aOff + i * ri;
+            int c0 = cOff + i * ldc;
+            if (wv > 0) {
+                packF32(a, r0, ri, pc, 5, kc, ap);
+                for (int j = 0; j < wv; j += 2 * FL) {
+                    midTileF32(ap, b, bOff + j, ldb, c, c0 + j, ldc, kc, fresh);
+                }
+            }
+            if (fresh && wv < w) { // the narrow tile and row add to C
+                for (int r = 0; r < 5; r++) {
+                    java.util.Arrays.fill(c, c0 + r * ldc + wv, c0 + r * ldc + w, 0);
+                }
+            }
+            for (int j = wv; j < w; j += FL) {
+                narrowTileF32(a, r0, ri, pc, b, bOff, j, w, ldb, c, c0 + j, ldc, kc);
+                rowF32(a, r0 + 4 * ri, pc, b, bOff, j, w, ldb, c, c0 + 4 * ldc + j, kc);
+            }
+        }
         if (fresh) { // the 4-row tiles and single rows add to C
             for (int r = i; r < mr; r++) {
                 java.util.Arrays.fill(c, cOff + r * ldc, cOff + r * ldc + w, 0);
             }
         }
-        for (; i < mv; i += 4) {
+        for (; i + 4 <= mr; i += 4) {
             int r0 = aOff + i * ri;
             int c0 = cOff + i * ldc;
             if (wv > 0) {
@@ -197,6 +232,57 @@ final class VectorKernels {
         addF32(c, ci + ldc, c10, c11);
         addF32(c, ci + 2 * ldc, c20, c21);
         addF32(c, ci + 3 * ldc, c30, c31);
+    }
+
+    /**
+     * C[5 × 2 vectors] at {@code ci} (+)= A[5 × kc], packed by {@code pack}, · B[kc × 2 vectors] from
+     * column j (see {@link #MID}). The accumulators start from C, or from zero when {@code fresh} (C
+     * holds nothing yet and is only written).
+     */
+    private static void midTileF32(float[] ap, float[] b, int j, int ldb, float[] c, int ci, int ldc, int kc,
+                                  boolean fresh) {
+        FloatVector c00 = fresh ? FloatVector.zero(FS) : FloatVector.fromArray(FS, c, ci + 0 * ldc + 0 * FL);
+        FloatVector c01 = fresh ? FloatVector.zero(FS) : FloatVector.fromArray(FS, c, ci + 0 * ldc + 1 * FL);
+        FloatVector c10 = fresh ? FloatVector.zero(FS) : FloatVector.fromArray(FS, c, ci + 1 * ldc + 0 * FL);
+        FloatVector c11 = fresh ? FloatVector.zero(FS) : FloatVector.fromArray(FS, c, ci + 1 * ldc + 1 * FL);
+        FloatVector c20 = fresh ? FloatVector.zero(FS) : FloatVector.fromArray(FS, c, ci + 2 * ldc + 0 * FL);
+        FloatVector c21 = fresh ? FloatVector.zero(FS) : FloatVector.fromArray(FS, c, ci + 2 * ldc + 1 * FL);
+        FloatVector c30 = fresh ? FloatVector.zero(FS) : FloatVector.fromArray(FS, c, ci + 3 * ldc + 0 * FL);
+        FloatVector c31 = fresh ? FloatVector.zero(FS) : FloatVector.fromArray(FS, c, ci + 3 * ldc + 1 * FL);
+        FloatVector c40 = fresh ? FloatVector.zero(FS) : FloatVector.fromArray(FS, c, ci + 4 * ldc + 0 * FL);
+        FloatVector c41 = fresh ? FloatVector.zero(FS) : FloatVector.fromArray(FS, c, ci + 4 * ldc + 1 * FL);
+        FloatVector x;
+        for (int p = 0; p < kc; p++) {
+            int q = p * ldb + j;
+            FloatVector b0 = FloatVector.fromArray(FS, b, q);
+            FloatVector b1 = FloatVector.fromArray(FS, b, q + FL);
+            int e = p * 5;
+            x = FloatVector.broadcast(FS, ap[e + 0]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(FS, ap[e + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(FS, ap[e + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(FS, ap[e + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(FS, ap[e + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+        }
+        c00.intoArray(c, ci + 0 * ldc);
+        c01.intoArray(c, ci + 0 * ldc + FL);
+        c10.intoArray(c, ci + 1 * ldc);
+        c11.intoArray(c, ci + 1 * ldc + FL);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + FL);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + FL);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + FL);
     }
 
     private static void addF32(float[] c, int at, FloatVector v0, FloatVector v1) {
@@ -539,9 +625,8 @@ final class VectorKernels {
     static void kernelF64(double[] a, int aOff, int ri, int pc, double[] b, int bOff, int ldb,
                           double[] c, int cOff, int ldc, int mr, int w, int kc, double[] ap, boolean fresh) {
         int wv = w - w % (2 * DL);
-        int mv = mr - mr % 4;
         int i = 0;
-        for (; TALL && i + 8 <= mv; i += 8) {
+        for (; TALL && i + 8 <= mr; i += 8) {
             int r0 = aOff + i * ri;
             int c0 = cOff + i * ldc;
             if (wv > 0) {
@@ -564,12 +649,31 @@ final class VectorKernels {
                 narrowTileF64(a, r0 + 4 * ri, ri, pc, b, bOff, j, w, ldb, c, c0 + 4 * ldc + j, ldc, kc);
             }
         }
+        for (; MID && i + 5 <= mr; i += 5) {
+            int r0 = aOff + i * ri;
+            int c0 = cOff + i * ldc;
+            if (wv > 0) {
+                packF64(a, r0, ri, pc, 5, kc, ap);
+                for (int j = 0; j < wv; j += 2 * DL) {
+                    midTileF64(ap, b, bOff + j, ldb, c, c0 + j, ldc, kc, fresh);
+                }
+            }
+            if (fresh && wv < w) { // the narrow tile and row add to C
+                for (int r = 0; r < 5; r++) {
+                    java.util.Arrays.fill(c, c0 + r * ldc + wv, c0 + r * ldc + w, 0);
+                }
+            }
+            for (int j = wv; j < w; j += DL) {
+                narrowTileF64(a, r0, ri, pc, b, bOff, j, w, ldb, c, c0 + j, ldc, kc);
+                rowF64(a, r0 + 4 * ri, pc, b, bOff, j, w, ldb, c, c0 + 4 * ldc + j, kc);
+            }
+        }
         if (fresh) { // the 4-row tiles and single rows add to C
             for (int r = i; r < mr; r++) {
                 java.util.Arrays.fill(c, cOff + r * ldc, cOff + r * ldc + w, 0);
             }
         }
-        for (; i < mv; i += 4) {
+        for (; i + 4 <= mr; i += 4) {
             int r0 = aOff + i * ri;
             int c0 = cOff + i * ldc;
             if (wv > 0) {
@@ -679,6 +783,57 @@ final class VectorKernels {
         addF64(c, ci + ldc, c10, c11);
         addF64(c, ci + 2 * ldc, c20, c21);
         addF64(c, ci + 3 * ldc, c30, c31);
+    }
+
+    /**
+     * C[5 × 2 vectors] at {@code ci} (+)= A[5 × kc], packed by {@code pack}, · B[kc × 2 vectors] from
+     * column j (see {@link #MID}). The accumulators start from C, or from zero when {@code fresh} (C
+     * holds nothing yet and is only written).
+     */
+    private static void midTileF64(double[] ap, double[] b, int j, int ldb, double[] c, int ci, int ldc, int kc,
+                                  boolean fresh) {
+        DoubleVector c00 = fresh ? DoubleVector.zero(DS) : DoubleVector.fromArray(DS, c, ci + 0 * ldc + 0 * DL);
+        DoubleVector c01 = fresh ? DoubleVector.zero(DS) : DoubleVector.fromArray(DS, c, ci + 0 * ldc + 1 * DL);
+        DoubleVector c10 = fresh ? DoubleVector.zero(DS) : DoubleVector.fromArray(DS, c, ci + 1 * ldc + 0 * DL);
+        DoubleVector c11 = fresh ? DoubleVector.zero(DS) : DoubleVector.fromArray(DS, c, ci + 1 * ldc + 1 * DL);
+        DoubleVector c20 = fresh ? DoubleVector.zero(DS) : DoubleVector.fromArray(DS, c, ci + 2 * ldc + 0 * DL);
+        DoubleVector c21 = fresh ? DoubleVector.zero(DS) : DoubleVector.fromArray(DS, c, ci + 2 * ldc + 1 * DL);
+        DoubleVector c30 = fresh ? DoubleVector.zero(DS) : DoubleVector.fromArray(DS, c, ci + 3 * ldc + 0 * DL);
+        DoubleVector c31 = fresh ? DoubleVector.zero(DS) : DoubleVector.fromArray(DS, c, ci + 3 * ldc + 1 * DL);
+        DoubleVector c40 = fresh ? DoubleVector.zero(DS) : DoubleVector.fromArray(DS, c, ci + 4 * ldc + 0 * DL);
+        DoubleVector c41 = fresh ? DoubleVector.zero(DS) : DoubleVector.fromArray(DS, c, ci + 4 * ldc + 1 * DL);
+        DoubleVector x;
+        for (int p = 0; p < kc; p++) {
+            int q = p * ldb + j;
+            DoubleVector b0 = DoubleVector.fromArray(DS, b, q);
+            DoubleVector b1 = DoubleVector.fromArray(DS, b, q + DL);
+            int e = p * 5;
+            x = DoubleVector.broadcast(DS, ap[e + 0]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(DS, ap[e + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(DS, ap[e + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(DS, ap[e + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = DoubleVector.broadcast(DS, ap[e + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+        }
+        c00.intoArray(c, ci + 0 * ldc);
+        c01.intoArray(c, ci + 0 * ldc + DL);
+        c10.intoArray(c, ci + 1 * ldc);
+        c11.intoArray(c, ci + 1 * ldc + DL);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + DL);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + DL);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + DL);
     }
 
     private static void addF64(double[] c, int at, DoubleVector v0, DoubleVector v1) {
