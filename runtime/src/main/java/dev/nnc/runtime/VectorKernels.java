@@ -172,6 +172,16 @@ final class VectorKernels {
                 ap[d + 6] = a[q + 6 * ri];
                 ap[d + 7] = a[q + 7 * ri];
             }
+        } else if (pc == 1 && rows == 5) { // the 5-row tiles' rows: five sequential reads per step
+            for (int p = 0; p < kc; p++) {
+                int q = r0 + p;
+                int d = p * 5;
+                ap[d] = a[q];
+                ap[d + 1] = a[q + ri];
+                ap[d + 2] = a[q + 2 * ri];
+                ap[d + 3] = a[q + 3 * ri];
+                ap[d + 4] = a[q + 4 * ri];
+            }
         } else if (pc == 1) {
             for (int p = 0; p < kc; p++) {
                 int q = r0 + p;
@@ -722,6 +732,16 @@ final class VectorKernels {
                 ap[d + 5] = a[q + 5 * ri];
                 ap[d + 6] = a[q + 6 * ri];
                 ap[d + 7] = a[q + 7 * ri];
+            }
+        } else if (pc == 1 && rows == 5) { // the 5-row tiles' rows: five sequential reads per step
+            for (int p = 0; p < kc; p++) {
+                int q = r0 + p;
+                int d = p * 5;
+                ap[d] = a[q];
+                ap[d + 1] = a[q + ri];
+                ap[d + 2] = a[q + 2 * ri];
+                ap[d + 3] = a[q + 3 * ri];
+                ap[d + 4] = a[q + 4 * ri];
             }
         } else if (pc == 1) {
             for (int p = 0; p < kc; p++) {
