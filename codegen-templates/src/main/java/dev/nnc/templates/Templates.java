@@ -11,8 +11,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Backend text as data: scalar op expressions ({@code jvm/scalar.properties}) and loop skeletons
- * ({@code jvm/*.tmpl}). Variables are written {@code ${name}}; rendering refuses unset variables.
+ * Backend text as data: scalar op expressions ({@code jvm/scalar.properties}), their lane forms
+ * ({@code jvm/vector.properties}) and loop skeletons ({@code jvm/*.tmpl}). Variables are written
+ * {@code ${name}}; rendering refuses unset variables. In the expression tables an entry
+ * {@code op.float} or {@code op.double} replaces {@code op} for kernels of that element type.
  */
 public final class Templates {
     private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z0-9_]+)}");
@@ -30,13 +32,16 @@ public final class Templates {
         return new Templates(name);
     }
 
-    /** The scalar expression of an op, e.g. {@code relu -> ${a} > 0 ? ${a} : 0}, rendered. */
-    public String scalar(String op, Map<String, String> vars) {
-        String text = scalarTable().getProperty(op);
-        if (text == null) {
+    /**
+     * The scalar expression of an op for kernels of element type {@code type} ("float" or
+     * "double"), e.g. {@code relu -> ${a} > 0 ? ${a} : 0}, rendered.
+     */
+    public String scalar(String op, String type, Map<String, String> vars) {
+        String key = typed(scalarTable(), op, type);
+        if (key == null) {
             throw new IllegalArgumentException("no scalar template for op '" + op + "' in backend " + backend);
         }
-        return render(backend + "/scalar.properties#" + op, text, vars);
+        return render(backend + "/scalar.properties#" + key, scalarTable().getProperty(key), vars);
     }
 
     /** True when the backend has a scalar expression for the op. */
@@ -45,20 +50,29 @@ public final class Templates {
     }
 
     /**
-     * The lane-parallel expression of an op ({@code jvm/vector.properties}), rendered; only ops that
-     * {@link #hasVector} have one.
+     * The lane-parallel expression of an op ({@code jvm/vector.properties}) for kernels of element
+     * type {@code type}, rendered; only ops that {@link #hasVector} have one.
      */
-    public String vector(String op, Map<String, String> vars) {
-        String text = table("vector.properties").getProperty(op);
-        if (text == null) {
-            throw new IllegalArgumentException("no vector template for op '" + op + "' in backend " + backend);
+    public String vector(String op, String type, Map<String, String> vars) {
+        String key = hasVector(op, type) ? typed(table("vector.properties"), op, type) : null;
+        if (key == null) {
+            throw new IllegalArgumentException("no vector template for op '" + op + "' (" + type + ") in backend " + backend);
         }
-        return render(backend + "/vector.properties#" + op, text, vars);
+        return render(backend + "/vector.properties#" + key, table("vector.properties").getProperty(key), vars);
     }
 
-    /** True when the backend has a lane-parallel expression for the op (it gives the scalar one's bits). */
-    public boolean hasVector(String op) {
-        return load(backend + "/vector.properties", false) != null && table("vector.properties").containsKey(op);
+    /**
+     * True when the backend has a lane-parallel expression for the op in kernels of element type
+     * {@code type} (it gives the scalar one's bits).
+     */
+    public boolean hasVector(String op, String type) {
+        return load(backend + "/vector.properties", false) != null && typed(table("vector.properties"), op, type) != null;
+    }
+
+    /** The table's key for the op and element type: {@code op.type} if present, else {@code op}, else null. */
+    private static String typed(Properties table, String op, String type) {
+        if (table.containsKey(op + "." + type)) return op + "." + type;
+        return table.containsKey(op) ? op : null;
     }
 
     /** True when the backend has a loop skeleton named {@code name}. */

@@ -5,8 +5,8 @@ package dev.nnc.runtime;
  * lane-parallel form of each elementwise loop it can vectorize in a nested class {@code Simd}; a
  * kernel calls it for the whole vectors of its innermost loop when {@link #ON} and runs its scalar
  * loop for the rest (or, without the module, for everything). The two give the same bits: only
- * correctly rounded operations (add, subtract, multiply, divide, square root, compare, select) get
- * a lane-parallel form.
+ * correctly rounded operations (add, subtract, multiply, divide, square root, compare, select), and
+ * {@link FloatMath}'s exp, sigmoid and tanh, which are built from them, get a lane-parallel form.
  *
  * <p>This class does not touch the Vector API, so generated code may read {@link #ON} in a JVM
  * without {@code jdk.incubator.vector}; the {@code Simd} classes and {@link VectorLanes} are then

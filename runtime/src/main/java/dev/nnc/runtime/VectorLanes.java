@@ -8,8 +8,10 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * What the generated {@code Simd} loops share (see {@link Lanes}): the species they run on and a
- * dropout mask drawn a vector at a time. Loaded only when {@link Lanes#ON}.
+ * What the generated {@code Simd} loops share (see {@link Lanes}): the species they run on, a
+ * dropout mask drawn a vector at a time, and {@link FloatMath}'s exp, sigmoid and tanh a vector at
+ * a time (the same steps in the same order: the same bits in every lane). Loaded only when
+ * {@link Lanes#ON}.
  */
 public final class VectorLanes {
     private VectorLanes() {
@@ -68,5 +70,40 @@ public final class VectorLanes {
         h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(Rng.DROP_MIX2);
         h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).lanewise(VectorOperators.LSHR, 1);
         return h.sub(threshold).lanewise(VectorOperators.LSHR, 31).neg().add(1);
+    }
+
+    /** {@link FloatMath#exp} in every lane, step for step. */
+    public static FloatVector exp(FloatVector x) {
+        FloatVector y = x.max(FloatMath.EXP_MIN).min(FloatMath.EXP_MAX);
+        FloatVector k = y.mul(FloatMath.LOG2E).add(FloatMath.SHIFT);
+        IntVector n = k.reinterpretAsInts().sub(FloatMath.SHIFT_BITS);
+        FloatVector kf = k.sub(FloatMath.SHIFT);
+        FloatVector r = y.sub(kf.mul(FloatMath.LN2_HI)).sub(kf.mul(FloatMath.LN2_LO));
+        FloatVector p = r.mul(FloatMath.E7).add(FloatMath.E6).mul(r).add(FloatMath.E5).mul(r).add(FloatMath.E4).mul(r)
+                .add(FloatMath.E3).mul(r).add(FloatMath.E2).mul(r).add(1f).mul(r).add(1f);
+        IntVector half = n.lanewise(VectorOperators.ASHR, 1);
+        FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = n.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s1).mul(s2);
+    }
+
+    /** {@link FloatMath#sigmoid} in every lane. */
+    public static FloatVector sigmoid(FloatVector x) {
+        return FloatVector.broadcast(F, 1f).div(exp(x.neg()).add(1f));
+    }
+
+    /** {@link FloatMath#tanh} in every lane: all three of its cases computed, each lane taking its own. */
+    public static FloatVector tanh(FloatVector x) {
+        FloatVector a = x.abs();
+        FloatVector z = x.mul(x);
+        FloatVector q = z.mul(FloatMath.T15).add(FloatMath.T13).mul(z).add(FloatMath.T11).mul(z).add(FloatMath.T9)
+                .mul(z).add(FloatMath.T7).mul(z).add(FloatMath.T5).mul(z).add(FloatMath.T3);
+        FloatVector small = x.add(x.mul(z).mul(q));
+        FloatVector t = FloatVector.broadcast(F, 1f).sub(FloatVector.broadcast(F, 2f).div(exp(a.add(a)).add(1f)));
+        // Math.copySign(t, x): t's magnitude bits, x's sign bit
+        FloatVector large = t.reinterpretAsInts().and(0x7fffffff)
+                .or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
+        return large.blend(small, a.compare(VectorOperators.LT, FloatMath.TANH_SMALL))
+                .blend(x, a.compare(VectorOperators.LT, FloatMath.TANH_TINY));
     }
 }

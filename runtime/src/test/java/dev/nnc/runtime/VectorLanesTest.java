@@ -80,4 +80,57 @@ class VectorLanesTest {
         // 30% of 4096 dropped, within a few standard deviations (sd ≈ 29)
         assertTrue(Math.abs(dropped - 0.3 * 4096) < 150, "dropped " + dropped);
     }
+
+    /**
+     * {@link VectorLanes#exp}, {@code sigmoid} and {@code tanh} against {@link FloatMath}, bit for bit
+     * in every lane: special values, the case boundaries and a sweep of the float range (the sweep
+     * three times over, so that the lanes also run as C2 compiles them).
+     */
+    @Test
+    void floatMathLanesAreTheScalarBits() {
+        int lanes = VectorLanes.F.length();
+        float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
+                -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_NORMAL, FloatMath.TANH_TINY,
+                -FloatMath.TANH_TINY, FloatMath.TANH_SMALL, -FloatMath.TANH_SMALL, 88.72283f, 88.72284f, -87.33655f,
+                -103.97208f, -103.27893f, FloatMath.EXP_MAX, FloatMath.EXP_MIN, 1f, -1f, 0.5f, 20f, -20f};
+        float[] xs = new float[special.length * 41 + lanes];
+        int at = 0;
+        for (float e : special) {
+            for (int d = -20; d <= 20; d++) {
+                xs[at++] = Float.isNaN(e) || Float.isInfinite(e) || e == 0 ? e : Float.intBitsToFloat(Float.floatToIntBits(e) + d);
+            }
+        }
+        checkLanes(xs, at);
+        float[] sweep = new float[1 << 16];
+        for (int round = 0; round < 3; round++) {
+            long bits = Integer.MIN_VALUE + round;
+            while (bits <= Integer.MAX_VALUE) {
+                int n = 0;
+                for (; n < sweep.length && bits <= Integer.MAX_VALUE; n++, bits += 4099) {
+                    sweep[n] = Float.intBitsToFloat((int) bits);
+                }
+                checkLanes(sweep, n - n % lanes);
+            }
+        }
+    }
+
+    private static void checkLanes(float[] xs, int count) {
+        int lanes = VectorLanes.F.length();
+        for (int i = 0; i + lanes <= count; i += lanes) {
+            FloatVector x = FloatVector.fromArray(VectorLanes.F, xs, i);
+            FloatVector e = VectorLanes.exp(x);
+            FloatVector s = VectorLanes.sigmoid(x);
+            FloatVector t = VectorLanes.tanh(x);
+            for (int lane = 0; lane < lanes; lane++) {
+                float v = xs[i + lane];
+                if (Float.floatToIntBits(e.lane(lane)) != Float.floatToIntBits(FloatMath.exp(v))
+                        || Float.floatToIntBits(s.lane(lane)) != Float.floatToIntBits(FloatMath.sigmoid(v))
+                        || Float.floatToIntBits(t.lane(lane)) != Float.floatToIntBits(FloatMath.tanh(v))) {
+                    throw new AssertionError("lanes differ from FloatMath at " + v + ": exp " + e.lane(lane) + " / "
+                            + FloatMath.exp(v) + ", sigmoid " + s.lane(lane) + " / " + FloatMath.sigmoid(v) + ", tanh "
+                            + t.lane(lane) + " / " + FloatMath.tanh(v));
+                }
+            }
+        }
+    }
 }

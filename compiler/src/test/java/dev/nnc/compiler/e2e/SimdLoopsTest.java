@@ -33,13 +33,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the widths (37, 40, 19) leave scalar tails after the whole vectors of every loop.
  */
 class SimdLoopsTest {
-    /** Every op with a lane form: add, sub, mul, div, neg, relu, leaky_relu (and their steps), sqrt, dropout, clamp_prob. */
+    /**
+     * Every op with a lane form: add, sub, mul, div, neg, relu, leaky_relu (and their steps), sqrt,
+     * dropout, clamp_prob, and in f32 exp, tanh and sigmoid (FloatMath's); the loss (a log) stays scalar.
+     */
     static final String ALL_LANE_OPS = """
             model Lanes {
                 input  x: f32[N, 37]
                 target y: f32[N, 19]
                 h = x |> dense(40) |> leaky_relu(alpha = 0.1) |> dropout(0.3)
-                g = relu(h) * h - h / 3 + sqrt(relu(h) + 1) - -h
+                g = relu(h) * h - h / 3 + sqrt(relu(h) + 1) - -h + tanh(h) * exp(-relu(h))
                 p = sigmoid(dense(g, 19))
                 output p
                 loss binary_cross_entropy(p, y)
@@ -90,11 +93,16 @@ class SimdLoopsTest {
     void onlyCorrectlyRoundedLoopsGetALaneForm() {
         String gen = source(ALL_LANE_OPS, CompileOptions.defaults());
         assertTrue(gen.contains("private static final class Simd"), gen);
-        assertTrue(gen.contains("VectorLanes.dropKeepFloat("), "the dropout mask runs in lanes");
-        assertTrue(gen.contains(".sqrt()"), "sqrt rounds once: it has a lane form");
-        // the sigmoid (exp) loop stays scalar: no Simd method computes an exponential
         String simd = gen.substring(gen.indexOf("private static final class Simd"));
-        assertFalse(simd.contains("exp"), simd);
+        assertTrue(simd.contains("VectorLanes.dropKeepFloat("), "the dropout mask runs in lanes");
+        assertTrue(simd.contains(".sqrt()"), "sqrt rounds once: it has a lane form");
+        // in f32, exp, tanh and sigmoid are FloatMath's, and their lanes VectorLanes' copies of it
+        for (String f : List.of("exp", "tanh", "sigmoid")) {
+            assertTrue(simd.contains("VectorLanes." + f + "("), f + " runs in lanes:\n" + simd);
+            assertTrue(gen.contains("FloatMath." + f + "("), f + "'s scalar form is FloatMath's");
+        }
+        // the loss's logarithm keeps its loop scalar: no Simd method computes one
+        assertFalse(simd.contains("VectorLanes.log") || simd.contains("LOG") || simd.contains("Math."), simd);
         // every call of a Simd method is guarded by Lanes.ON, with the scalar loop going on after it
         Matcher calls = Pattern.compile("int i(\\d+) = Lanes\\.ON\\s+\\? Simd\\.\\w+\\([^;]*\\)\\s+: (\\w+);\\n\\s*for \\(; i\\1 < ")
                 .matcher(gen);
@@ -103,6 +111,18 @@ class SimdLoopsTest {
         int all = gen.split("Simd\\.\\w+\\(", -1).length - 1;
         assertTrue(guarded >= 3, gen); // the forward epilogues and the backward one
         assertEquals(all, guarded, "every Simd call is a guarded loop start");
+    }
+
+    /** In f64 the transcendentals are Math's, which have no lane form with the same bits: scalar. */
+    @Test
+    void doublePrecisionTranscendentalsStayScalar() {
+        String gen = source(ALL_LANE_OPS, CompileOptions.defaults().withDtype(CompileOptions.Precision.F64));
+        int at = gen.indexOf("private static final class Simd");
+        String simd = at < 0 ? "" : gen.substring(at);
+        assertFalse(gen.contains("FloatMath.exp(") || gen.contains("FloatMath.tanh(") || gen.contains("FloatMath.sigmoid("),
+                "double kernels call Math");
+        assertTrue(gen.contains("Math.tanh(") && gen.contains("Math.exp("), gen);
+        for (String f : List.of("exp", "tanh", "sigmoid")) assertFalse(simd.contains(f), f + " in lanes:\n" + simd);
     }
 
     @Test

@@ -141,18 +141,33 @@ class OpCoverageTest {
 
     /**
      * Lane forms (jvm/vector.properties, the Simd loops) exist for the correctly rounded and exact
-     * elementwise ops only: a transcendental's lane form (Vector API exp, log, tanh) rounds
-     * differently from Math's, and the lanes must compute the scalar loop's bits.
+     * elementwise ops, and for the float exp, sigmoid and tanh whose scalar forms are the runtime's
+     * FloatMath (built from such operations, repeated step for step by VectorLanes): a lane form of
+     * Math's transcendentals (the Vector API's exp, log, tanh) rounds differently, and the lanes
+     * must compute the scalar loop's bits.
      */
     @Test
     void laneFormsExistOnlyForCorrectlyRoundedOps() {
         Templates jvm = Templates.backend("jvm");
-        for (String key : List.of("exp", "log", "tanh", "sigmoid", "softplus")) {
-            assertFalse(jvm.hasVector(key), key + " must stay scalar");
+        for (String key : List.of("log", "softplus")) {
+            for (String type : List.of("float", "double")) {
+                assertFalse(jvm.hasVector(key, type), key + " must stay scalar");
+            }
+        }
+        for (String key : List.of("exp", "tanh", "sigmoid")) {
+            assertFalse(jvm.hasVector(key, "double"), key + " must stay scalar in double precision (Math's)");
+            assertTrue(jvm.hasVector(key, "float"), key + " has a float lane form");
+            Map<String, String> vars = Map.of("a", "x", "FloatMath", "FM", "cast", "(float) ");
+            assertEquals("FM." + key + "(x)", jvm.scalar(key, "float", vars), "the float " + key + " is FloatMath's");
+            assertTrue(jvm.scalar(key, "double", vars).contains("Math."), "the double " + key + " is Math's");
+            assertEquals("VL." + key + "(x)", jvm.vector(key, "float", Map.of("a", "x", "VectorLanes", "VL")),
+                    "its lanes are VectorLanes'");
         }
         for (String key : List.of("add", "sub", "mul", "div", "neg", "sqrt", "relu", "step", "leaky_relu", "leaky_step",
                 "copy", "broadcast", "dropout_mask", "clamp_prob", "clamp_prob_mask")) {
-            assertTrue(jvm.hasVector(key), key + " has a lane form");
+            for (String type : List.of("float", "double")) {
+                assertTrue(jvm.hasVector(key, type), key + " has a lane form");
+            }
             assertTrue(jvm.hasScalar(key), key + " has a scalar form too");
         }
     }

@@ -17,6 +17,7 @@ import javax.lang.model.element.Modifier;
 final class Jvm {
     static final String RT = "dev.nnc.runtime";
     static final ClassName RNG = ClassName.get(RT, "Rng");
+    static final ClassName FLOAT_MATH = ClassName.get(RT, "FloatMath");
     static final ClassName PARALLEL = ClassName.get(RT, "Parallel");
     static final ClassName ARRAYS = ClassName.get("java.util", "Arrays");
 
@@ -67,6 +68,7 @@ final class Jvm {
         v.put("T", typeName());
         v.put("cast", cast());
         v.put("Rng", type(RNG));
+        v.put("FloatMath", type(FLOAT_MATH));
         v.put("Arrays", type(ARRAYS));
         return v;
     }

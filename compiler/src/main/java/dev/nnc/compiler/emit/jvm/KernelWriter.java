@@ -891,7 +891,7 @@ final class KernelWriter {
          */
         String expression(Node n, Map<Node, String> value) {
             if (n.op() == Op.DROPOUT_MASK) return mask(n);
-            if (!gen.templates.hasVector(n.op().key())) return null;
+            if (!gen.templates.hasVector(n.op().key(), gen.jvm.typeName())) return null;
             Map<String, String> vars = gen.simd.vars();
             String[] names = {"a", "b"};
             for (int i = 0; i < n.inputs().size(); i++) {
@@ -900,7 +900,7 @@ final class KernelWriter {
                 vars.put(names[i], v);
             }
             vars.put("alpha", gen.lit(n.attrs() instanceof Attrs.Scalar s ? s.value() : 0));
-            return gen.templates.vector(n.op().key(), vars);
+            return gen.templates.vector(n.op().key(), gen.jvm.typeName(), vars);
         }
 
         /**
@@ -931,7 +931,7 @@ final class KernelWriter {
             vars.put("threshold", Integer.toString(threshold(rate)));
             vars.put("scale", gen.lit(1 / (1 - rate)));
             keys.add(maskKey(mask));
-            return gen.templates.vector("dropout_mask", vars);
+            return gen.templates.vector("dropout_mask", gen.jvm.typeName(), vars);
         }
     }
 
@@ -944,7 +944,7 @@ final class KernelWriter {
         }
         vars.put("alpha", gen.lit(n.attrs() instanceof Attrs.Scalar s ? s.value() : 0));
         if (n.op() == Op.DROPOUT_MASK) return maskExpression(n, loops);
-        return "(" + gen.templates.scalar(n.op().key(), vars) + ")";
+        return "(" + gen.templates.scalar(n.op().key(), gen.jvm.typeName(), vars) + ")";
     }
 
     private String operandValue(Node in, Map<Node, String> value, LoopNest loops) {
@@ -967,7 +967,7 @@ final class KernelWriter {
         double rate = mask.attrs(Attrs.Dropout.class).rate();
         vars.put("threshold", Integer.toString(threshold(rate)));
         vars.put("scale", gen.lit(1 / (1 - rate)));
-        return "(" + gen.templates.scalar("dropout_mask", vars) + ")";
+        return "(" + gen.templates.scalar("dropout_mask", gen.jvm.typeName(), vars) + ")";
     }
 
     /** Same as {@code Rng.dropThreshold}: the compiler does not depend on the runtime. */

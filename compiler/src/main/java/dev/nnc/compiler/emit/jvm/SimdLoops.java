@@ -56,7 +56,7 @@ final class SimdLoops {
 
     /**
      * The variables of {@code jvm/vector.properties}: the vector type, the species, the operators,
-     * the literals 0 and 1 and the dropout mask's lanes.
+     * the literals 0 and 1, the dropout mask's lanes and the runtime's lane functions.
      */
     Map<String, String> vars() {
         Map<String, String> v = jvm.baseVars();
@@ -66,6 +66,7 @@ final class SimdLoops {
         v.put("zero", jvm.lit(0));
         v.put("one", jvm.lit(1));
         v.put("keep", Jvm.type(VECTOR_LANES) + (jvm.f64 ? ".dropKeepDouble" : ".dropKeepFloat"));
+        v.put("VectorLanes", Jvm.type(VECTOR_LANES));
         return v;
     }
 
@@ -118,8 +119,9 @@ final class SimdLoops {
                         + " machine's\nvectors hold. Each method runs the whole vectors of one innermost loop from"
                         + " {@code from} and\nreturns where the kernel's scalar loop goes on. Kernels call them only"
                         + " when {@link $T#ON}, so\nthis class is never loaded without {@code jdk.incubator.vector}."
-                        + " Lane for lane they compute the\nscalar loop's bits (only correctly rounded operations have"
-                        + " a lane form), so results do not\ndepend on where a loop is split.\n",
+                        + " Lane for lane they compute the\nscalar loop's bits (only correctly rounded operations, and"
+                        + " FloatMath's functions built from\nthem, have a lane form), so results do not depend on"
+                        + " where a loop is split.\n",
                         jvm.f64 ? "double" : "float", LANES)
                 .addField(FieldSpec.builder(ParameterizedTypeName.get(VECTOR_SPECIES, boxed), SPECIES,
                                 Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
