@@ -214,12 +214,19 @@ final class VectorKernels {
         }
     }
 
-    /** C[4 × 2 vectors] at {@code ci} += A[4 × kc], packed by {@code pack}, · B[kc × 2 vectors] from column j. */
+    /**
+     * C[4 × 2 vectors] at {@code ci} += A[4 × kc], packed by {@code pack}, · B[kc × 2 vectors] from
+     * column j. The accumulators start from C and are stored back (as in the taller tiles): no
+     * vector leaves the method, and its size keeps C2 from inlining it into {@code kernelF32}, where
+     * the caller's inlining budget could run out before the Vector API calls are intrinsified
+     * (AllocationTest caught LeNet5 steps allocating 2.4 MB in one full build of four, every frame in
+     * this tile when it added its sums to C through a helper taking the vectors).
+     */
     private static void tileF32(float[] ap, float[] b, int j, int ldb, float[] c, int ci, int ldc, int kc) {
-        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS);
-        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS);
-        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS);
-        FloatVector c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS);
+        FloatVector c00 = FloatVector.fromArray(FS, c, ci + 0 * ldc), c01 = FloatVector.fromArray(FS, c, ci + 0 * ldc + FL);
+        FloatVector c10 = FloatVector.fromArray(FS, c, ci + 1 * ldc), c11 = FloatVector.fromArray(FS, c, ci + 1 * ldc + FL);
+        FloatVector c20 = FloatVector.fromArray(FS, c, ci + 2 * ldc), c21 = FloatVector.fromArray(FS, c, ci + 2 * ldc + FL);
+        FloatVector c30 = FloatVector.fromArray(FS, c, ci + 3 * ldc), c31 = FloatVector.fromArray(FS, c, ci + 3 * ldc + FL);
         for (int p = 0; p < kc; p++) {
             int q = p * ldb + j;
             FloatVector b0 = FloatVector.fromArray(FS, b, q);
@@ -238,10 +245,14 @@ final class VectorKernels {
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
-        addF32(c, ci, c00, c01);
-        addF32(c, ci + ldc, c10, c11);
-        addF32(c, ci + 2 * ldc, c20, c21);
-        addF32(c, ci + 3 * ldc, c30, c31);
+        c00.intoArray(c, ci + 0 * ldc);
+        c01.intoArray(c, ci + 0 * ldc + FL);
+        c10.intoArray(c, ci + 1 * ldc);
+        c11.intoArray(c, ci + 1 * ldc + FL);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + FL);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + FL);
     }
 
     /**
@@ -293,11 +304,6 @@ final class VectorKernels {
         c31.intoArray(c, ci + 3 * ldc + FL);
         c40.intoArray(c, ci + 4 * ldc);
         c41.intoArray(c, ci + 4 * ldc + FL);
-    }
-
-    private static void addF32(float[] c, int at, FloatVector v0, FloatVector v1) {
-        FloatVector.fromArray(FS, c, at).add(v0).intoArray(c, at);
-        FloatVector.fromArray(FS, c, at + FL).add(v1).intoArray(c, at + FL);
     }
 
     /**
@@ -775,12 +781,19 @@ final class VectorKernels {
         }
     }
 
-    /** C[4 × 2 vectors] at {@code ci} += A[4 × kc], packed by {@code pack}, · B[kc × 2 vectors] from column j. */
+    /**
+     * C[4 × 2 vectors] at {@code ci} += A[4 × kc], packed by {@code pack}, · B[kc × 2 vectors] from
+     * column j. The accumulators start from C and are stored back (as in the taller tiles): no
+     * vector leaves the method, and its size keeps C2 from inlining it into {@code kernelF64}, where
+     * the caller's inlining budget could run out before the Vector API calls are intrinsified
+     * (AllocationTest caught LeNet5 steps allocating 2.4 MB in one full build of four, every frame in
+     * this tile when it added its sums to C through a helper taking the vectors).
+     */
     private static void tileF64(double[] ap, double[] b, int j, int ldb, double[] c, int ci, int ldc, int kc) {
-        DoubleVector c00 = DoubleVector.zero(DS), c01 = DoubleVector.zero(DS);
-        DoubleVector c10 = DoubleVector.zero(DS), c11 = DoubleVector.zero(DS);
-        DoubleVector c20 = DoubleVector.zero(DS), c21 = DoubleVector.zero(DS);
-        DoubleVector c30 = DoubleVector.zero(DS), c31 = DoubleVector.zero(DS);
+        DoubleVector c00 = DoubleVector.fromArray(DS, c, ci + 0 * ldc), c01 = DoubleVector.fromArray(DS, c, ci + 0 * ldc + DL);
+        DoubleVector c10 = DoubleVector.fromArray(DS, c, ci + 1 * ldc), c11 = DoubleVector.fromArray(DS, c, ci + 1 * ldc + DL);
+        DoubleVector c20 = DoubleVector.fromArray(DS, c, ci + 2 * ldc), c21 = DoubleVector.fromArray(DS, c, ci + 2 * ldc + DL);
+        DoubleVector c30 = DoubleVector.fromArray(DS, c, ci + 3 * ldc), c31 = DoubleVector.fromArray(DS, c, ci + 3 * ldc + DL);
         for (int p = 0; p < kc; p++) {
             int q = p * ldb + j;
             DoubleVector b0 = DoubleVector.fromArray(DS, b, q);
@@ -799,10 +812,14 @@ final class VectorKernels {
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
-        addF64(c, ci, c00, c01);
-        addF64(c, ci + ldc, c10, c11);
-        addF64(c, ci + 2 * ldc, c20, c21);
-        addF64(c, ci + 3 * ldc, c30, c31);
+        c00.intoArray(c, ci + 0 * ldc);
+        c01.intoArray(c, ci + 0 * ldc + DL);
+        c10.intoArray(c, ci + 1 * ldc);
+        c11.intoArray(c, ci + 1 * ldc + DL);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + DL);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + DL);
     }
 
     /**
@@ -854,11 +871,6 @@ final class VectorKernels {
         c31.intoArray(c, ci + 3 * ldc + DL);
         c40.intoArray(c, ci + 4 * ldc);
         c41.intoArray(c, ci + 4 * ldc + DL);
-    }
-
-    private static void addF64(double[] c, int at, DoubleVector v0, DoubleVector v1) {
-        DoubleVector.fromArray(DS, c, at).add(v0).intoArray(c, at);
-        DoubleVector.fromArray(DS, c, at + DL).add(v1).intoArray(c, at + DL);
     }
 
     /**
