@@ -77,7 +77,7 @@ public final class JavaNames {
             "len", "l2", "gg", "ggOff", "out", "outOff", "t", "s",
             // locals of the loop skeletons and update templates
             "r", "in", "o", "j", "max", "sum", "e", "inv", "lse", "total", "label", "scale", "i", "g", "m", "v",
-            "c2", "plane", "wy", "wx", "rowAt", "best", "at", "gAt", "share", "conv", "work", "workOff");
+            "stepSize", "vScale", "plane", "wy", "wx", "rowAt", "best", "at", "gAt", "share", "conv", "work", "workOff");
 
     /** Numbered locals of kernel bodies: values, loop indices, chunk sums, dropout stream keys. */
     private static final Pattern NUMBERED = Pattern.compile("(v|i|acc|dropKey)[0-9]+");
