@@ -8,8 +8,9 @@ import java.util.List;
 /**
  * Pass PlaceKernels: kernel schedule → where each kernel runs ({@link Placement}).
  * Before: kernels with no placement. After: a product with an elementwise epilogue or sums down its
- * columns runs its epilogue per tile ({@code TILES}); any other loop over batch rows, and a window
- * op over samples (a pool's gradient), runs in chunks of rows on the pool ({@code CHUNKS}); a
+ * columns runs its epilogue per tile ({@code TILES}); any other loop over batch rows, a window op
+ * over samples (a pool's gradient) and a row-wise op with independent rows (softmax, the
+ * cross-entropy gradient) run in chunks of rows or samples on the pool ({@code CHUNKS}); a
  * recurrence is a {@code LOOP}; the rest runs on the caller.
  * It sits after fusion (it reads what each kernel fused) and before memory planning and code
  * generation, which both follow it.
@@ -41,14 +42,21 @@ public final class PlaceKernels {
     }
 
     /**
-     * A window op (a pool or its gradient) over batched operands: its planes are samples' planes,
-     * so chunks of samples run apart on the pool.
+     * A window op (a pool or its gradient) over batched operands, or a row-wise op whose rows are
+     * independent ({@code OpDef.rowsIndependent}: softmax, the cross-entropy gradient) over batched
+     * operands and scalars: each sample's output reads that sample's rows only, so chunks of samples
+     * run apart on the pool.
      */
     private static boolean samplewise(Kernel k) {
         Node op = k.rowwise();
-        if (op == null || op.op().family() != Op.Family.WINDOW) return false;
-        if (op.shape().rank() == 0 || op.shape().dim(0) != Shape.BATCH) return false;
-        return op.inputs().stream().allMatch(i -> i.shape().rank() >= 1 && i.shape().dim(0) == Shape.BATCH);
+        if (op == null || !batched(op)) return false;
+        if (op.op().family() == Op.Family.WINDOW) return op.inputs().stream().allMatch(PlaceKernels::batched);
+        return op.op().def().rowsIndependent()
+                && op.inputs().stream().allMatch(i -> batched(i) || i.shape().rank() == 0);
+    }
+
+    private static boolean batched(Node n) {
+        return n.shape().rank() >= 1 && n.shape().dim(0) == Shape.BATCH;
     }
 
     /** A loop over batch rows (the kernel's own, or the one after a product whose epilogue cannot run per tile). */

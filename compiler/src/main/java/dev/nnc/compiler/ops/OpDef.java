@@ -99,6 +99,16 @@ public abstract class OpDef {
     }
 
     /**
+     * Whether each row of a row-wise op's output depends only on the same row of its batched inputs
+     * (and on its unbatched ones, a scalar such as a loss's incoming gradient, read whole): its
+     * kernel may then run in chunks of samples on the pool (softmax, log_softmax, the cross-entropy
+     * gradient). False for a sum over rows (the cross-entropy loss). False by default.
+     */
+    public boolean rowsIndependent() {
+        return false;
+    }
+
+    /**
      * Scratch elements per batch row the op's kernel needs while it runs (a convolution's im2col
      * matrix); the memory plan gives it a buffer live in that kernel only. 0 for most ops.
      */

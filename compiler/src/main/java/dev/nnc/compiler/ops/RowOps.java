@@ -71,6 +71,11 @@ public final class RowOps {
 
     public static final class Softmax extends RowOp {
         @Override
+        public boolean rowsIndependent() {
+            return true;
+        }
+
+        @Override
         public Shape shape(List<Node> inputs, Attrs a) {
             return rowsOnly(inputs, key());
         }
@@ -99,6 +104,11 @@ public final class RowOps {
     }
 
     public static final class LogSoftmax extends RowOp {
+        @Override
+        public boolean rowsIndependent() {
+            return true;
+        }
+
         @Override
         public Shape shape(List<Node> inputs, Attrs a) {
             return rowsOnly(inputs, key());
@@ -166,6 +176,11 @@ public final class RowOps {
 
     /** dy · (softmax(logits) - onehot(label)) / rows: the gradient of cross_entropy, never differentiated. */
     public static final class CrossEntropyGrad extends RowOp {
+        @Override
+        public boolean rowsIndependent() {
+            return true;
+        }
+
         @Override
         public Shape shape(List<Node> inputs, Attrs a) {
             return inputs.get(0).shape();

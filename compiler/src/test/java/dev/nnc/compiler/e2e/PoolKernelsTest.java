@@ -101,6 +101,50 @@ class PoolKernelsTest {
         }
     }
 
+    /**
+     * Row-wise ops whose rows are independent run in chunks of samples on the pool: a softmax and a
+     * log-softmax over [N, 3, 350] (three rows per sample) and a 1030-class cross-entropy gradient
+     * (its mean's divisor is the whole batch's rows, not a chunk's). Both are wide enough (over 1024
+     * elements per sample) for the pool to take single chunks.
+     */
+    private static final String ROWS = """
+            model Rows {
+                input  x: f32[N, 24]
+                target y: i32[N]
+                z = reshape(dense(x, 1050), [-1, 3, 350])
+                s = flatten(softmax(z) * log_softmax(z))
+                logits = dense(s, 1030)
+                output logits
+                loss cross_entropy(logits, y)
+                optimizer sgd(lr = 0.1)
+            }
+            """;
+
+    @Test
+    void rowWiseKernelsRunInChunksOfSamplesOnThePool() {
+        CompileResult r = Nnc.compile(new SourceFile("rows.nn", ROWS), CompileOptions.defaults());
+        assertTrue(r.ok(), r.formatDiagnostics());
+        String java = r.sources().getFirst().code();
+        for (String op : List.of("softmax", "log_softmax", "cross_entropy_grad")) {
+            int at = java.indexOf("Fuses " + op + " over");
+            assertTrue(at >= 0, op + " has no kernel of its own in:\n" + java);
+            String doc = java.substring(at, java.indexOf("*/", at));
+            assertTrue(doc.contains("Runs on the pool in chunks of 16 samples"), op + ": " + doc);
+        }
+        assertTrue(java.contains("int samples = Math.min(rows - first, 16);"), java);
+    }
+
+    @Test
+    void rowWiseKernelsDoNotDependOnTheNumberOfThreads() {
+        threadCountDoesNotMatter(ROWS);
+    }
+
+    /** Three chunks, the last one of one sample: outputs, losses and gradients against the interpreter. */
+    @Test
+    void rowWiseKernelsInChunksGiveTheInterpretersValues() {
+        ReferenceOracleTest.check("rows.nn", ROWS, 33);
+    }
+
     /** The same network twice: tensors named like the generated code's locals, and plainly. */
     private static final String NAMES = """
             model Names {

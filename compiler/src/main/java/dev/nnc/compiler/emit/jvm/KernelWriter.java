@@ -16,6 +16,7 @@ import dev.nnc.compiler.ir.Node;
 import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Shape;
 import dev.nnc.compiler.kernel.Kernel;
+import dev.nnc.compiler.kernel.Placement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -106,7 +107,9 @@ final class KernelWriter {
         String batchArg = null;
         if (k.rowwise() != null) {
             batchParam = "rows";
-            batchArg = k.rowwise().op().def().rowsAreSamples() ? planeRows(k.rowwise()) : rowCount(k.rowwise());
+            // a kernel on the pool counts samples (its chunks are chunks of samples), else its rows
+            batchArg = k.rowwise().op().def().rowsAreSamples() || k.placement() == Placement.CHUNKS
+                    ? planeRows(k.rowwise()) : rowCount(k.rowwise());
         } else if (usesBatch(k)) {
             batchParam = "n";
             batchArg = "n";
@@ -464,7 +467,7 @@ final class KernelWriter {
         if (k.rowwise() != null) {
             List<String> names = new ArrayList<>(sig.inputNames());
             names.add("out");
-            return withTypes(rowTemplate(k.rowwise(), names, names.stream().map(a -> a + "Off").toList(), "rows"));
+            return withTypes(rowTemplate(k.rowwise(), names, names.stream().map(a -> a + "Off").toList(), "rows", "rows"));
         }
         CodeBlock.Builder code = CodeBlock.builder();
         if (k.gemm() != null) code.add(gemmCall(k, sig, null));
@@ -476,7 +479,7 @@ final class KernelWriter {
             Node tail = k.rowTail();
             List<String> names = tailNames(tail, sig);
             String rows = tail.op().def().rowsAreSamples() ? planeRows(tail) : rowCount(tail);
-            sb.append(rowTemplate(tail, names, names.stream().map(a -> a + "Off").toList(), rows));
+            sb.append(rowTemplate(tail, names, names.stream().map(a -> a + "Off").toList(), rows, rows));
         }
         return code.add(withTypes(sb.toString())).build();
     }
@@ -493,9 +496,11 @@ final class KernelWriter {
     }
 
     /**
-     * A per-sample op (a pool, or a pool's gradient) over the samples of chunk {@code chunk}: its
-     * operands' arrays {@code names} (inputs, then output) with offsets moved to the chunk's first
-     * sample, its rows the chunk's samples, of the {@code batch} in all.
+     * A per-sample op (a pool, a pool's gradient, a row-wise op with independent rows) over the
+     * samples of chunk {@code chunk}: its operands' arrays {@code names} (inputs, then output) with
+     * the batched ones' offsets moved to the chunk's first sample (a scalar operand, such as a
+     * loss's incoming gradient, is read whole), its rows the chunk's samples (or their rows), of the
+     * {@code batch} samples in all.
      */
     private CodeBlock perSampleChunk(Node op, List<String> names, String batch) {
         List<Node> operands = new ArrayList<>(op.inputs());
@@ -503,24 +508,40 @@ final class KernelWriter {
         List<String> offsets = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             bodyUses.add(names.get(i));
-            offsets.add(names.get(i) + "Off + first * " + operands.get(i).shape().staticSize());
+            Shape s = operands.get(i).shape();
+            boolean batched = s.rank() >= 1 && s.dim(0) == Shape.BATCH;
+            String moved = s.staticSize() == 1 ? " + first" : " + first * " + s.staticSize();
+            offsets.add(names.get(i) + "Off" + (batched ? moved : ""));
+        }
+        String rows = "samples";
+        String batchRows = batch;
+        if (!op.op().def().rowsAreSamples()) { // a row-wise op: rows of its input's last axis per sample
+            Shape x = op.input(0).shape();
+            int perSample = x.staticSize() / x.dim(x.rank() - 1);
+            if (perSample != 1) {
+                rows = "samples * " + perSample;
+                batchRows = batch + " * " + perSample;
+            }
         }
         return CodeBlock.builder()
                 .addStatement("int first = chunk * $L", CHUNK_ROWS)
                 .addStatement("int samples = Math.min($N - first, $L)", batch, CHUNK_ROWS)
-                .add(withTypes(rowTemplate(op, names, offsets, "samples")))
+                .add(withTypes(rowTemplate(op, names, offsets, rows, batchRows)))
                 .build();
     }
 
     /**
      * A row-wise op's loop skeleton with its operands named: {@code names} are the arrays of the
-     * op's inputs then its output (each with an {@code Off} offset), {@code rows} the row count.
+     * op's inputs then its output (each with an {@code Off} offset), {@code rows} the rows it runs,
+     * {@code batchRows} those of the whole batch (a mean's divisor; more than {@code rows} when the
+     * skeleton runs one chunk of the batch).
      */
-    private String rowTemplate(Node op, List<String> names, List<String> offsets, String rows) {
+    private String rowTemplate(Node op, List<String> names, List<String> offsets, String rows, String batchRows) {
         Map<String, String> vars = gen.baseVars();
         Node x = op.input(0);
         vars.put("cols", Integer.toString(x.shape().rank() == 0 ? 1 : x.shape().dim(x.shape().rank() - 1)));
         vars.put("rows", rows);
+        vars.put("batchRows", batchRows);
         vars.put("negInf", gen.f64 ? "Double.NEGATIVE_INFINITY" : "Float.NEGATIVE_INFINITY");
         vars.putAll(op.op().def().templateVars(op));
         List<String> roles = new ArrayList<>(rowwiseNames(op));
