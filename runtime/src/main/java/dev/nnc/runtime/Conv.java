@@ -64,8 +64,13 @@ public final class Conv implements Parallel.RangeBody {
     private int bOff;
     private int outOff;
     private int workOff;
-    /** Samples of the running weight gradient, for its final sum. */
+    /** Samples of the running weight gradient (for its final sum), or of the running chunked forward pass. */
     private int samples;
+    /** The output's epilogue of the running chunked forward pass ({@link #forward(int, float[], int, float[], int, float[], int, float[], int, Parallel.RangeBody)}), else null. */
+    private Parallel.RangeBody epilogue;
+
+    /** Samples per chunk of a forward pass with an epilogue: the generated kernels' chunks of rows. */
+    public static final int CHUNK = 16;
 
     /**
      * @param c  input channels
@@ -124,6 +129,18 @@ public final class Conv implements Parallel.RangeBody {
         setF32(Pass.FORWARD, x, xOff, wt, wOff, y, yOff, work, wkOff);
         Parallel.forRange(n, 1, this);
         clear();
+    }
+
+    /**
+     * {@code y = conv(x, wt)} with the output's epilogue (bias, activation, pool) run chunk by
+     * chunk: the samples of chunk c (the {@value #CHUNK} from c · {@value #CHUNK}) are convolved,
+     * then {@code epilogue.run(c, c + 1)} runs on the same thread while their outputs are still in
+     * cache. The chunks are split across the pool; each sample's arithmetic is {@link #forward}'s.
+     */
+    public void forward(int n, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff, float[] work, int wkOff,
+            Parallel.RangeBody epilogue) {
+        setF32(Pass.FORWARD, x, xOff, wt, wOff, y, yOff, work, wkOff);
+        runChunks(n, epilogue);
     }
 
     /** {@code dx} (overwritten) from the output gradient {@code g} and the weight. */
@@ -274,6 +291,18 @@ public final class Conv implements Parallel.RangeBody {
         setF64(Pass.FORWARD, x, xOff, wt, wOff, y, yOff, work, wkOff);
         Parallel.forRange(n, 1, this);
         clear();
+    }
+
+    /**
+     * {@code y = conv(x, wt)} with the output's epilogue (bias, activation, pool) run chunk by
+     * chunk: the samples of chunk c (the {@value #CHUNK} from c · {@value #CHUNK}) are convolved,
+     * then {@code epilogue.run(c, c + 1)} runs on the same thread while their outputs are still in
+     * cache. The chunks are split across the pool; each sample's arithmetic is {@link #forward}'s.
+     */
+    public void forward(int n, double[] x, int xOff, double[] wt, int wOff, double[] y, int yOff, double[] work, int wkOff,
+            Parallel.RangeBody epilogue) {
+        setF64(Pass.FORWARD, x, xOff, wt, wOff, y, yOff, work, wkOff);
+        runChunks(n, epilogue);
     }
 
     /** {@code dx} (overwritten) from the output gradient {@code g} and the weight. */
@@ -435,11 +464,35 @@ public final class Conv implements Parallel.RangeBody {
         return p == Pass.WEIGHT_GRAD ? ckk * ohw + o * ckk : ckk * ohw;
     }
 
-    /** Runs the samples {@code [lo, hi)} of the running call, or its weight elements for the final sum (called by {@link Parallel}). */
+    /** The set-up forward pass over {@code n} samples in chunks, each followed by its epilogue. */
+    private void runChunks(int n, Parallel.RangeBody chunkEpilogue) {
+        this.epilogue = java.util.Objects.requireNonNull(chunkEpilogue, "epilogue");
+        this.samples = n;
+        try {
+            Parallel.forRange((n + CHUNK - 1) / CHUNK, 1, this);
+        } finally {
+            this.epilogue = null;
+            clear();
+        }
+    }
+
+    /**
+     * Runs the samples {@code [lo, hi)} of the running call, or its chunks {@code [lo, hi)} each
+     * with its epilogue, or its weight elements for the final sum (called by {@link Parallel}).
+     */
     @Override
     public void run(int lo, int hi) {
         if (pass == Pass.WEIGHT_GRAD_SUM) { // weight elements, not samples
             if (f64) weightGradSumF64(lo, hi); else weightGradSumF32(lo, hi);
+            return;
+        }
+        if (epilogue != null) { // chunks of samples, not samples
+            for (int c = lo; c < hi; c++) {
+                for (int s = c * CHUNK; s < Math.min(samples, c * CHUNK + CHUNK); s++) {
+                    if (f64) sampleF64(s); else sampleF32(s);
+                }
+                epilogue.run(c, c + 1);
+            }
             return;
         }
         for (int s = lo; s < hi; s++) {

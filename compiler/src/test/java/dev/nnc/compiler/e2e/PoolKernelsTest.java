@@ -145,6 +145,21 @@ class PoolKernelsTest {
         ReferenceOracleTest.check("rows.nn", ROWS, 33);
     }
 
+    /**
+     * A forward convolution's epilogue (bias, ReLU, the pool) runs inside the convolution, chunk by
+     * chunk, in the runtime's chunks ({@code Conv.CHUNK} samples) which are the kernel's.
+     */
+    @Test
+    void convolutionEpiloguesRunInsideTheConvolution() throws java.io.IOException {
+        String lenet = java.nio.file.Files.readString(java.nio.file.Path.of("../samples/src/main/nn/lenet5.nn"));
+        CompileResult r = Nnc.compile(new SourceFile("lenet5.nn", lenet), CompileOptions.defaults());
+        assertTrue(r.ok(), r.formatDiagnostics());
+        String java = r.sources().getFirst().code();
+        assertEquals(2, java.split("conv\\.forward\\(n, a, aOff, b, bOff, c, cOff, work, workOff, this\\);", -1).length - 1,
+                "both convolutions run their epilogues:\n" + java);
+        assertTrue(java.contains("chunk * " + dev.nnc.runtime.Conv.CHUNK + ";"), "the kernel's chunks are the runtime's");
+    }
+
     /** The same network twice: tensors named like the generated code's locals, and plainly. */
     private static final String NAMES = """
             model Names {
