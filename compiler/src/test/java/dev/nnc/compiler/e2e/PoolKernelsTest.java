@@ -50,11 +50,16 @@ class PoolKernelsTest {
         Parallel.setThreads(saved);
     }
 
+    /** The Java source nnc writes for {@code program}, which must compile. */
+    private static String source(String file, String program) {
+        CompileResult r = Nnc.compile(new SourceFile(file, program), CompileOptions.defaults());
+        assertTrue(r.ok(), r.formatDiagnostics());
+        return r.sources().getFirst().code();
+    }
+
     @Test
     void epiloguesRunPerTileAndTheKernelClassAvoidsTheModelName() {
-        CompileResult r = Nnc.compile(new SourceFile("m.nn", NET), CompileOptions.defaults());
-        assertTrue(r.ok(), r.formatDiagnostics());
-        String java = r.sources().getFirst().code();
+        String java = source("m.nn", NET);
         assertTrue(java.contains("implements Gemm.Epilogue"), "no tile epilogue in:\n" + java);
         assertTrue(java.contains(", this, true);"), "no epilogue summing down whole columns in:\n" + java);
         assertEquals(1, java.split("class MatmulAddTanh\\b", -1).length - 1, "one class of the model's name");
@@ -122,9 +127,7 @@ class PoolKernelsTest {
 
     @Test
     void rowWiseKernelsRunInChunksOfSamplesOnThePool() {
-        CompileResult r = Nnc.compile(new SourceFile("rows.nn", ROWS), CompileOptions.defaults());
-        assertTrue(r.ok(), r.formatDiagnostics());
-        String java = r.sources().getFirst().code();
+        String java = source("rows.nn", ROWS);
         for (String op : List.of("softmax", "log_softmax", "cross_entropy_grad")) {
             int at = java.indexOf("Fuses " + op + " over");
             assertTrue(at >= 0, op + " has no kernel of its own in:\n" + java);
@@ -152,9 +155,7 @@ class PoolKernelsTest {
     @Test
     void convolutionEpiloguesRunInsideTheConvolution() throws java.io.IOException {
         String lenet = java.nio.file.Files.readString(java.nio.file.Path.of("../samples/src/main/nn/lenet5.nn"));
-        CompileResult r = Nnc.compile(new SourceFile("lenet5.nn", lenet), CompileOptions.defaults());
-        assertTrue(r.ok(), r.formatDiagnostics());
-        String java = r.sources().getFirst().code();
+        String java = source("lenet5.nn", lenet);
         assertEquals(2, java.split("conv\\.forward\\(n, a, aOff, b, bOff, c, cOff, work, workOff, this\\);", -1).length - 1,
                 "both convolutions run their epilogues:\n" + java);
         assertTrue(java.contains("chunk * " + dev.nnc.runtime.Conv.CHUNK + ";"), "the kernel's chunks are the runtime's");
@@ -223,9 +224,7 @@ class PoolKernelsTest {
 
     @Test
     void poolsFusedIntoTheirConvolutionsLoopAgreeWithTheInterpreter() {
-        CompileResult r = Nnc.compile(new SourceFile("pools.nn", POOLS), CompileOptions.defaults());
-        assertTrue(r.ok(), r.formatDiagnostics());
-        String java = r.sources().getFirst().code();
+        String java = source("pools.nn", POOLS);
         assertTrue(java.contains("Fuses conv2d, add, relu, max_pool over"), "max_pool not fused in:\n" + java);
         assertTrue(java.contains("Fuses conv2d, add, tanh, avg_pool over"), "avg_pool not fused in:\n" + java);
         assertTrue(java.contains("Fuses max_pool over [N, 4, 1, 1]"), "the pool of a bare product stays whole:\n" + java);
