@@ -63,10 +63,16 @@ public final class Templates {
 
     /**
      * True when the backend has a lane-parallel expression for the op in kernels of element type
-     * {@code type} (it gives the scalar one's bits).
+     * {@code type} (it gives the scalar one's bits): false when the scalar table has an entry of
+     * that type's own ({@code op.float}) and the vector table does not, since the generic lane form
+     * was written for the generic scalar one.
      */
     public boolean hasVector(String op, String type) {
-        return load(backend + "/vector.properties", false) != null && typed(table("vector.properties"), op, type) != null;
+        if (load(backend + "/vector.properties", false) == null) return false;
+        String key = typed(table("vector.properties"), op, type);
+        // a scalar form of the type's own (op.float) pairs only with a lane form of its own
+        if (key == null || scalarTable().containsKey(op + "." + type) && !key.equals(op + "." + type)) return false;
+        return true;
     }
 
     /** The table's key for the op and element type: {@code op.type} if present, else {@code op}, else null. */

@@ -139,6 +139,7 @@ public final class Conv implements Parallel.RangeBody {
      */
     public void forward(int n, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff, float[] work, int wkOff,
             Parallel.RangeBody epilogue) {
+        java.util.Objects.requireNonNull(epilogue, "epilogue");
         setF32(Pass.FORWARD, x, xOff, wt, wOff, y, yOff, work, wkOff);
         runChunks(n, epilogue);
     }
@@ -301,6 +302,7 @@ public final class Conv implements Parallel.RangeBody {
      */
     public void forward(int n, double[] x, int xOff, double[] wt, int wOff, double[] y, int yOff, double[] work, int wkOff,
             Parallel.RangeBody epilogue) {
+        java.util.Objects.requireNonNull(epilogue, "epilogue");
         setF64(Pass.FORWARD, x, xOff, wt, wOff, y, yOff, work, wkOff);
         runChunks(n, epilogue);
     }
@@ -466,7 +468,7 @@ public final class Conv implements Parallel.RangeBody {
 
     /** The set-up forward pass over {@code n} samples in chunks, each followed by its epilogue. */
     private void runChunks(int n, Parallel.RangeBody chunkEpilogue) {
-        this.epilogue = java.util.Objects.requireNonNull(chunkEpilogue, "epilogue");
+        this.epilogue = chunkEpilogue;
         this.samples = n;
         try {
             Parallel.forRange((n + CHUNK - 1) / CHUNK, 1, this);

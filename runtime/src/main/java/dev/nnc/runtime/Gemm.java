@@ -24,8 +24,8 @@ import java.util.Arrays;
  * needs no copy of B either.
  *
  * <p>Products of at least {@value #PARALLEL_WORK} multiply-adds are split across {@link Parallel}:
- * by blocks of {@link #ROW_UNIT} rows of C (8 with AVX-512, 20 with the 5-row tiles of 256-bit
- * vectors, 4 for the plain kernel), or by blocks of {@value #NR} columns when B is transposed (each
+ * by blocks of {@link #ROW_UNIT} rows of C (8 with the 8-row tiles of AVX-512, 20 with the 5-row
+ * tiles, 4 for the plain kernel; a product of fewer rows than that splits its columns instead), or by blocks of {@value #NR} columns when B is transposed (each
  * thread then copies only its own part of B) or when C has too few rows to keep the pool busy.
  *
  * <p>A call allocates nothing after the first on a thread: the panels live in a thread-local
@@ -76,7 +76,7 @@ public final class Gemm {
 
     /**
      * Rows per parallel unit: a multiple of the vector kernel's row groups (8 with 512-bit vectors,
-     * 20 = 4 groups of 5 with 256-bit ones), so that a row of C is computed by the same tile (and the
+     * 20 = 4 groups of 5 otherwise), so that a row of C is computed by the same tile (and the
      * same arithmetic) however the rows are split between threads.
      */
     static final int ROW_UNIT = VECTOR_AVAILABLE ? VectorKernels.ROW_UNIT : 4;

@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * calls them only when that module is in the boot layer, so this class is never loaded without it.
  *
  * <p>Register blocking: with 32 vector registers, groups of 8 rows run an 8-row tile (see
- * {@code tallTileF32}); with 16, groups of 5 a 5-row tile ({@link #MID}); otherwise, and for a last
- * group of 4, a tile of 4 rows × 2 vectors of C
+ * {@code tallTileF32}); otherwise groups of 5 a 5-row tile ({@link #MID}); for a last group of 4 a
+ * tile of 4 rows × 2 vectors of C
  * (8 accumulators; 32 floats with AVX-512) stays in registers for the whole k-slice; each step
  * broadcasts 4 elements of A and loads 2 vectors of the packed B panel, then 8 fused
  * multiply-adds. C is read and written once per slice instead of once per 4 steps of k. Columns
@@ -26,13 +26,14 @@ final class VectorKernels {
     private static final int DL = DS.length();
     /**
      * Whether whole groups of 8 rows run the 8-row tile: with 512-bit vectors (AVX-512) the machine
-     * has 32 vector registers; with 256-bit ones (AVX2, 16 registers) 16 accumulators would spill,
-     * so only 4-row tiles. {@code -Dnnc.tallTiles=false} turns it off (for comparisons).
+     * has 32 vector registers; with 256-bit ones (AVX2, 16 registers) 16 accumulators would spill.
+     * {@code -Dnnc.tallTiles=false} turns it off (for comparisons): then the 5-row tiles run
+     * ({@link #MID}), and with {@code -Dnnc.midTiles=false} too the 4-row ones.
      */
     static final boolean TALL = FS.vectorBitSize() >= 512 && !"false".equals(System.getProperty("nnc.tallTiles"));
     /**
-     * Whether groups of 5 rows run the 5-row tile where the 8-row one does not (256-bit vectors, 16
-     * registers): 10 accumulators, 2 loads of B and 5 broadcasts per 10 fused multiply-adds, against
+     * Whether groups of 5 rows run the 5-row tile whenever the 8-row one is off (256-bit vectors with
+     * their 16 registers, or {@code -Dnnc.tallTiles=false}): 10 accumulators, 2 loads of B and 5 broadcasts per 10 fused multiply-adds, against
      * the 4-row tile's 8 accumulators and 6 loads per 8. Measured with {@code -XX:UseAVX=2} on an
      * AVX-512 core (one tile over a packed k-slice of 256, one thread): 4 × 2 117, 5 × 2 125, 6 × 2
      * 60 GFLOP/s (12 accumulators, 2 vectors of B and a broadcast do not stay in 16 registers: C2
@@ -310,7 +311,7 @@ final class VectorKernels {
      * C[8 × 2 vectors] at {@code ci} += A[8 × kc] from row {@code r0} · B[kc × 2 vectors] from column
      * j, with 32 vector registers: 16 accumulators, 2 loads of B and 8 broadcasts per 16 fused
      * multiply-adds (the 4-row tile needs 6 per 8). The accumulators start from C and are stored
-     * back: the 4-row tile's separate add would double the Vector API calls in the method, and past
+     * back: a separate add at the end would double the Vector API calls in the method, and past
      * C2's inlining budget the broadcasts stop being intrinsics (measured 6× slower).
      */
     private static void tallTileF32(float[] ap, float[] b, int j, int ldb, float[] c, int ci, int ldc, int kc) {
@@ -494,8 +495,10 @@ final class VectorKernels {
 
     /**
      * One row × one vector of C from column {@code j} (masked to the panel's width {@code w}): the
-     * rows past the last group of 4, with the tiles' arithmetic (a sum over the k-slice from zero,
-     * then added to C), so a row's values do not depend on which kernel took it.
+     * rows past the last group of 4, and the columns past the last whole tile of a 5-row group. It
+     * sums the k-slice from zero, then adds it to C, where the tiles accumulate onto C: over several
+     * k-slices (or with {@code accumulate}) a row's last bits depend on whether its group took it,
+     * that is on its position in the product, never on the thread that ran it ({@link #ROW_UNIT}).
      */
     private static void rowF32(float[] a, int r0, int pc, float[] b, int bOff, int j, int w, int ldb,
                                float[] c, int ci, int kc) {
@@ -877,7 +880,7 @@ final class VectorKernels {
      * C[8 × 2 vectors] at {@code ci} += A[8 × kc] from row {@code r0} · B[kc × 2 vectors] from column
      * j, with 32 vector registers: 16 accumulators, 2 loads of B and 8 broadcasts per 16 fused
      * multiply-adds (the 4-row tile needs 6 per 8). The accumulators start from C and are stored
-     * back: the 4-row tile's separate add would double the Vector API calls in the method, and past
+     * back: a separate add at the end would double the Vector API calls in the method, and past
      * C2's inlining budget the broadcasts stop being intrinsics (measured 6× slower).
      */
     private static void tallTileF64(double[] ap, double[] b, int j, int ldb, double[] c, int ci, int ldc, int kc) {
@@ -1061,8 +1064,10 @@ final class VectorKernels {
 
     /**
      * One row × one vector of C from column {@code j} (masked to the panel's width {@code w}): the
-     * rows past the last group of 4, with the tiles' arithmetic (a sum over the k-slice from zero,
-     * then added to C), so a row's values do not depend on which kernel took it.
+     * rows past the last group of 4, and the columns past the last whole tile of a 5-row group. It
+     * sums the k-slice from zero, then adds it to C, where the tiles accumulate onto C: over several
+     * k-slices (or with {@code accumulate}) a row's last bits depend on whether its group took it,
+     * that is on its position in the product, never on the thread that ran it ({@link #ROW_UNIT}).
      */
     private static void rowF64(double[] a, int r0, int pc, double[] b, int bOff, int j, int w, int ldb,
                                double[] c, int ci, int kc) {

@@ -97,8 +97,10 @@ class FloatMathTest {
     /** Every float near the case boundaries of tanh and the clamps of exp. */
     @Test
     void caseBoundaries() {
+        // 0x1.1b668p-1 and 0x1.1c2ecap-1: tanh's 2-ulp arguments (exp's error through 1 - 2/(e+1))
         for (float edge : new float[] {FloatMath.TANH_TINY, FloatMath.TANH_SMALL, -FloatMath.TANH_TINY,
-                -FloatMath.TANH_SMALL, 88.72283f, -87.33655f, -103.97208f, FloatMath.EXP_MAX, FloatMath.EXP_MIN}) {
+                -FloatMath.TANH_SMALL, 0x1.1b668p-1f, -0x1.1c2ecap-1f, 88.72283f, -87.33655f, -103.97208f,
+                FloatMath.EXP_MAX, FloatMath.EXP_MIN}) {
             int b = Float.floatToIntBits(edge);
             for (int d = -300; d <= 300; d++) {
                 float x = Float.intBitsToFloat(b + d);

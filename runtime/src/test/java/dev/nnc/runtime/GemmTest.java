@@ -138,8 +138,10 @@ class GemmTest {
 
     /**
      * The same product on 1, 2, 3 and 4 threads is bitwise the same: every row of C is computed by
-     * the same tile whatever rows a thread gets (8-row tiles with AVX-512, a last group of 4, then
-     * single rows), and every column by the same column path.
+     * the same tile whatever rows a thread gets (8-row tiles with AVX-512, 5-row tiles otherwise, a
+     * last group of 4, then single rows), and every column by the same column path; also when C is
+     * accumulated onto. The build runs this class a second time with {@code -Dnnc.tallTiles=false}
+     * (runtime/pom.xml), so the 5-row tiles and their row unit of 20 are checked on AVX-512 too.
      */
     @ParameterizedTest(name = "vector API {0}")
     @ValueSource(booleans = {true, false})
@@ -157,18 +159,20 @@ class GemmTest {
             float[] b = new float[k * n];
             for (int i = 0; i < a.length; i++) a[i] = r.nextFloat() - 0.5f;
             for (int i = 0; i < b.length; i++) b[i] = r.nextFloat() - 0.5f;
-            for (int t = 0; t < 4; t++) {
-                boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+            float[] c0 = new float[m * n];
+            for (int i = 0; i < c0.length; i++) c0[i] = r.nextFloat();
+            for (int t = 0; t < 8; t++) {
+                boolean ta = (t & 1) != 0, tb = (t & 2) != 0, acc = (t & 4) != 0;
                 float[] first = null;
                 for (int threads = 1; threads <= 4; threads++) {
                     Parallel.setThreads(threads);
-                    float[] c = new float[m * n];
-                    Gemm.matmul(a, 0, ta, b, 0, tb, c, 0, m, n, k, false);
+                    float[] c = acc ? c0.clone() : new float[m * n];
+                    Gemm.matmul(a, 0, ta, b, 0, tb, c, 0, m, n, k, acc);
                     if (first == null) {
                         first = c;
                     } else {
                         assertArrayEquals(first, c, m + "x" + n + "x" + k + " transA " + ta + " transB " + tb
-                                + ": " + threads + " threads against 1");
+                                + " accumulate " + acc + ": " + threads + " threads against 1");
                     }
                 }
             }

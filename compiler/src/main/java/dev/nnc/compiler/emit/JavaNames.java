@@ -51,7 +51,7 @@ public final class JavaNames {
             // dev.nnc.runtime
             "CompiledModel", "Batch", "TensorInfo", "Role", "DType", "Gemm", "Epilogue", "Init", "Rng", "Parallel",
             "RangeBody", "Feeds", "Params", "SafeTensors", "VectorKernels", "VectorConv", "ModelBase", "FloatModel",
-            "DoubleModel", "Conv", "Steps", "Sums", "Lanes", "VectorLanes",
+            "DoubleModel", "Conv", "Steps", "Sums", "Lanes", "VectorLanes", "FloatMath",
             // jdk.incubator.vector types of the Simd loops
             "FloatVector", "DoubleVector", "VectorOperators", "VectorSpecies");
 
