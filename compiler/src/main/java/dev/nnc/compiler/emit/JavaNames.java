@@ -51,7 +51,7 @@ public final class JavaNames {
             // dev.nnc.runtime
             "CompiledModel", "Batch", "TensorInfo", "Role", "DType", "Gemm", "Epilogue", "Init", "Rng", "Parallel",
             "RangeBody", "Feeds", "Params", "SafeTensors", "VectorKernels", "VectorConv", "ModelBase", "FloatModel",
-            "DoubleModel", "Conv", "Steps", "Sums", "Lanes", "VectorLanes", "FloatMath",
+            "DoubleModel", "Conv", "Steps", "Sums", "Lanes", "VectorLanes", "FloatMath", "RowLanes",
             // jdk.incubator.vector types of the Simd loops
             "FloatVector", "DoubleVector", "VectorOperators", "VectorSpecies");
 
@@ -77,7 +77,7 @@ public final class JavaNames {
             "len", "l2", "gg", "ggOff", "out", "outOff", "t", "s",
             // locals of the loop skeletons and update templates
             "r", "in", "o", "j", "max", "sum", "e", "inv", "lse", "total", "label", "scale", "i", "g", "m", "v",
-            "stepSize", "vScale", "plane", "wy", "wx", "rowAt", "best", "at", "gAt", "share", "conv", "work", "workOff");
+            "stepSize", "vScale", "j0", "plane", "wy", "wx", "rowAt", "best", "at", "gAt", "share", "conv", "work", "workOff");
 
     /** Numbered locals of kernel bodies: values, loop indices, chunk sums, dropout stream keys. */
     private static final Pattern NUMBERED = Pattern.compile("(v|i|acc|dropKey)[0-9]+");

@@ -112,7 +112,7 @@ class PoolKernelsTest {
      * (its mean's divisor is the whole batch's rows, not a chunk's). Both are wide enough (over 1024
      * elements per sample) for the pool to take single chunks.
      */
-    private static final String ROWS = """
+    static final String ROWS = """
             model Rows {
                 input  x: f32[N, 24]
                 target y: i32[N]

@@ -54,6 +54,8 @@ class SimdLoopsTest {
     static Stream<Arguments> programs() throws IOException {
         List<Arguments> all = new ArrayList<>();
         all.add(Arguments.of("all_lane_ops.nn", ALL_LANE_OPS));
+        // softmax rows of 350 and cross-entropy gradient rows of 1030: their exponentials in RowLanes
+        all.add(Arguments.of("wide_rows.nn", PoolKernelsTest.ROWS));
         for (String f : List.of("fashion_mlp.nn", "deep_mlp.nn", "lenet5.nn", "row_rnn.nn")) {
             all.add(Arguments.of(f, Files.readString(Path.of("../samples/src/main/nn", f))));
         }

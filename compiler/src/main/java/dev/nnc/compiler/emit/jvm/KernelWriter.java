@@ -554,6 +554,12 @@ final class KernelWriter {
         vars.put("cols", Integer.toString(x.shape().rank() == 0 ? 1 : x.shape().dim(x.shape().rank() - 1)));
         vars.put("rows", rows);
         vars.put("batchRows", batchRows);
+        // a row's exponentials (softmax, the cross-entropy gradient): FloatMath's in float kernels,
+        // whose whole vectors RowLanes runs when the lanes are on (same bits), else Math's
+        vars.put("exp", gen.f64 ? "Math.exp" : Jvm.type(Jvm.FLOAT_MATH) + ".exp");
+        vars.put("expLanes", gen.f64 || gen.simd == null ? "0"
+                : Jvm.type(SimdLoops.LANES) + ".ON ? " + Jvm.type(SimdLoops.ROW_LANES) + ".expShifted(" + names.get(0)
+                        + ", in, max, " + names.get(names.size() - 1) + ", o, " + vars.get("cols") + ") : 0");
         vars.put("negInf", gen.f64 ? "Double.NEGATIVE_INFINITY" : "Float.NEGATIVE_INFINITY");
         vars.putAll(op.op().def().templateVars(op));
         List<String> roles = new ArrayList<>(rowwiseNames(op));

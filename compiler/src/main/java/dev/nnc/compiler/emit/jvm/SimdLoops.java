@@ -37,6 +37,7 @@ final class SimdLoops {
     static final ClassName VECTOR_SPECIES = ClassName.get(VECTOR_PACKAGE, "VectorSpecies");
     static final ClassName LANES = ClassName.get(Jvm.RT, "Lanes");
     static final ClassName VECTOR_LANES = ClassName.get(Jvm.RT, "VectorLanes");
+    static final ClassName ROW_LANES = ClassName.get(Jvm.RT, "RowLanes");
 
     private final Jvm jvm;
     private final Map<String, String> nameByText = new HashMap<>();
