@@ -37,6 +37,11 @@ public record Shape(int[] dims) {
         return false;
     }
 
+    /** Whether the first dimension is the batch: the tensor is one slice per sample, samples first. */
+    public boolean batchFirst() {
+        return dims.length >= 1 && dims[0] == BATCH;
+    }
+
     /** Product of the static dimensions (the batch dimension counts 1). */
     public int staticSize() {
         int s = 1;

@@ -2,7 +2,6 @@ package dev.nnc.compiler.kernel;
 
 import dev.nnc.compiler.ir.Node;
 import dev.nnc.compiler.ir.Op;
-import dev.nnc.compiler.ir.Shape;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -75,7 +74,7 @@ public final class FuseKernels {
                 Node in = x.input(0);
                 Kernel g = openKernelOf(in, x);
                 if (x.op().def().fusesPerSample() && g != null && g.rowTail() == null && g.members().contains(in)
-                        && g.space().equals(in.shape()) && in.shape().batched() && in.shape().dim(0) == Shape.BATCH) {
+                        && g.space().equals(in.shape()) && in.shape().batchFirst()) {
                     g.setRowTail(x); // a pool of the samples this loop has just computed, chunk by chunk
                     g.sealed = true;
                     k = g;

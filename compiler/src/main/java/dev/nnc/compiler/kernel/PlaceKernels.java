@@ -2,7 +2,6 @@ package dev.nnc.compiler.kernel;
 
 import dev.nnc.compiler.ir.Node;
 import dev.nnc.compiler.ir.Op;
-import dev.nnc.compiler.ir.Shape;
 import java.util.List;
 
 /**
@@ -49,20 +48,16 @@ public final class PlaceKernels {
      */
     private static boolean samplewise(Kernel k) {
         Node op = k.rowwise();
-        if (op == null || !batched(op)) return false;
-        if (op.op().family() == Op.Family.WINDOW) return op.inputs().stream().allMatch(PlaceKernels::batched);
+        if (op == null || !op.shape().batchFirst()) return false;
+        if (op.op().family() == Op.Family.WINDOW) return op.inputs().stream().allMatch(i -> i.shape().batchFirst());
         return op.op().def().rowsIndependent()
-                && op.inputs().stream().allMatch(i -> batched(i) || i.shape().rank() == 0);
-    }
-
-    private static boolean batched(Node n) {
-        return n.shape().rank() >= 1 && n.shape().dim(0) == Shape.BATCH;
+                && op.inputs().stream().allMatch(i -> i.shape().batchFirst() || i.shape().rank() == 0);
     }
 
     /** A loop over batch rows (the kernel's own, or the one after a product whose epilogue cannot run per tile). */
     private static boolean rowLoop(Kernel k) {
         if (k.rowTail() != null && !k.rowTail().op().def().fusesPerSample()) return false; // a row op runs whole
         if (k.members().isEmpty() && k.reductions().isEmpty()) return false;
-        return k.space().rank() >= 1 && k.space().dim(0) == Shape.BATCH;
+        return k.space().batchFirst();
     }
 }

@@ -521,9 +521,8 @@ final class KernelWriter {
         for (int i = 0; i < names.size(); i++) {
             bodyUses.add(names.get(i));
             Shape s = operands.get(i).shape();
-            boolean batched = s.rank() >= 1 && s.dim(0) == Shape.BATCH;
             String moved = s.staticSize() == 1 ? " + first" : " + first * " + s.staticSize();
-            offsets.add(names.get(i) + "Off" + (batched ? moved : ""));
+            offsets.add(names.get(i) + "Off" + (s.batchFirst() ? moved : ""));
         }
         String rows = "samples";
         String batchRows = batch;
