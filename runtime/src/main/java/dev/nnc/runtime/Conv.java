@@ -490,13 +490,16 @@ public final class Conv implements Parallel.RangeBody {
         }
         if (epilogue != null) { // chunks of samples, not samples
             for (int c = lo; c < hi; c++) {
-                for (int s = c * CHUNK; s < Math.min(samples, c * CHUNK + CHUNK); s++) {
-                    if (f64) sampleF64(s); else sampleF32(s);
-                }
+                convolve(c * CHUNK, Math.min(samples, c * CHUNK + CHUNK));
                 epilogue.run(c, c + 1);
             }
             return;
         }
+        convolve(lo, hi);
+    }
+
+    /** Runs the samples {@code [lo, hi)} of the running pass (forward, input or weight gradient). */
+    private void convolve(int lo, int hi) {
         for (int s = lo; s < hi; s++) {
             if (f64) sampleF64(s); else sampleF32(s);
         }
