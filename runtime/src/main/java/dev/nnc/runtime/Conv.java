@@ -46,12 +46,33 @@ public final class Conv implements Parallel.RangeBody {
     private final boolean pointwise;
     /** One input channel, stride and dilation 1: the forward pass runs {@link VectorConv}'s direct kernel. */
     private final boolean oneChannel;
+    /** Height and width of the zero-padded image the window products read: what the taps reach. */
+    private final int padH;
+    private final int padW;
+    /** Offsets in the padded image: of each output position's first tap ({@code [OH·OW]}), and of each tap from there ({@code [C·KH·KW]}). */
+    private final int[] posOff;
+    private final int[] tapOff;
+    /** Output channels rounded up to whole float and double vectors: the rows of the window products' operands. */
+    private final int fltOv;
+    private final int dblOv;
+    /**
+     * The forward pass and the weight gradient through {@link VectorConv}'s window products (no
+     * im2col matrix; see {@code windowProductF32}) when the Vector API is in use and their buffers
+     * fit in the sample's planned scratch.
+     */
+    private final boolean windowForward;
+    private final boolean windowWeightGrad;
+    /** The weight transposed, {@code [C·KH·KW, ov]} with zero columns past O: the window forward pass's right operand. */
+    private float[] fltWeightsT;
+    private double[] dblWeightsT;
 
     /** What the parallel part of the running call does. */
     private enum Pass { FORWARD, INPUT_GRAD, WEIGHT_GRAD, WEIGHT_GRAD_SUM }
 
     private Pass pass;
     private boolean f64;
+    /** Whether the running call uses the Vector API kernels (decided once per call). */
+    private boolean vec;
     private float[] fltA;
     private float[] fltB;
     private float[] fltOut;
@@ -114,6 +135,42 @@ public final class Conv implements Parallel.RangeBody {
         // the direct kernel's padded image lives in the sample's im2col scratch, when it fits there
         this.oneChannel = c == 1 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && Gemm.vectorAvailable()
                 && VectorConv.paddedSize(o, oh, ow, kh, kw) <= (long) ckk * ohw;
+        this.padH = (oh - 1) * sh + (kh - 1) * dh + 1;
+        this.padW = (ow - 1) * sw + (kw - 1) * dw + 1;
+        this.posOff = new int[ohw];
+        for (int i = 0; i < oh; i++) {
+            for (int j = 0; j < ow; j++) posOff[i * ow + j] = i * sh * padW + j * sw;
+        }
+        this.tapOff = new int[ckk];
+        for (int ci = 0, r = 0; ci < c; ci++) {
+            for (int p = 0; p < kh; p++) {
+                for (int q = 0; q < kw; q++) tapOff[r++] = (ci * padH + p * dh) * padW + q * dw;
+            }
+        }
+        boolean vectors = Gemm.vectorAvailable();
+        // at least one whole float vector of output channels: with fewer, most lanes are idle and
+        // transposing the output gradient costs what im2col did (LeNet5's conv1, 6 filters: weight
+        // gradient 519 µs through im2col against 748 through the window product, AVX2, batch 128)
+        boolean windows = vectors && o >= VectorConv.floatLanes() && !"false".equals(System.getProperty("nnc.windowConv"));
+        this.fltOv = vectors ? roundUp(o, VectorConv.floatLanes()) : o;
+        this.dblOv = vectors ? roundUp(o, VectorConv.doubleLanes()) : o;
+        // in the sample's im2col scratch: the padded image, then the transposed output (forward) or
+        // the transposed output gradient, and the sample's transposed weight gradient when its rows
+        // are wider than the partial product's (O not a whole number of vectors)
+        long image = (long) c * padH * padW;
+        long ov = Math.max(fltOv, dblOv); // float vectors hold whole double vectors: ov == o for both or neither
+        long cols = (long) ckk * ohw;
+        this.windowForward = windows && !pointwise && !oneChannel && image + ohw * ov <= cols;
+        this.windowWeightGrad = windows && !pointwise && image + ohw * ov + (ov == o ? 0 : ckk * ov) <= cols;
+    }
+
+    /** Whether this geometry's forward pass (or weight gradient) runs the window product when vectors are in use. */
+    boolean usesWindows(boolean weightGrad) {
+        return weightGrad ? windowWeightGrad : windowForward;
+    }
+
+    private static int roundUp(int n, int unit) {
+        return Math.multiplyExact((n + unit - 1) / unit, unit);
     }
 
     /** Scratch elements per sample: an im2col matrix, and for the weight gradient its partial product. */
@@ -192,13 +249,78 @@ public final class Conv implements Parallel.RangeBody {
         this.outOff = outOff;
         this.fltWork = work;
         this.workOff = workOff;
+        this.vec = Gemm.vectorInUse();
+        if (p == Pass.FORWARD && windowForward && vec) {
+            transposeWeightsF32();
+        }
+    }
+
+    /** {@code fltWeightsT [ckk, ov] = Wᵀ}, the array made on the first call (its columns past O stay zero). */
+    private void transposeWeightsF32() {
+        if (fltWeightsT == null) {
+            fltWeightsT = new float[ckk * fltOv];
+        }
+        for (int oi = 0; oi < o; oi++) {
+            for (int r = 0; r < ckk; r++) fltWeightsT[r * fltOv + oi] = fltB[bOff + oi * ckk + r];
+        }
+    }
+
+    /**
+     * {@code y_s} through the window product: x_s padded into the scratch, then
+     * {@code yᵀ [ohw, ov] = windows · Wᵀ}, then its first O columns transposed into {@code y_s}.
+     */
+    private void windowForwardF32(int s, int work) {
+        int yT = work + padImageF32(fltA, aOff + s * c * h * w, fltWork, work);
+        VectorConv.windowProductF32(fltWork, work, posOff, ohw, tapOff, ckk, fltWeightsT, 0, fltOv, fltWork, yT);
+        int y = outOff + s * o * ohw;
+        for (int oi = 0; oi < o; oi++) {
+            for (int pq = 0; pq < ohw; pq++) fltOut[y + oi * ohw + pq] = fltWork[yT + pq * fltOv + oi];
+        }
+    }
+
+    /**
+     * The sample's weight-gradient partial {@code dWᵀ [ckk, o]} through the window product: x_s
+     * padded into the scratch, {@code g_sᵀ [ohw, ov]} beside it (zero columns past O), then
+     * {@code dWᵀ [ckk, ov] = windowsᵀ · g_sᵀ}, whose first O columns go where the sum reads them
+     * (written there directly when O is a whole number of vectors).
+     */
+    private void windowWeightGradF32(int s, int work) {
+        int gT = work + padImageF32(fltA, aOff + s * c * h * w, fltWork, work);
+        int g = bOff + s * o * ohw;
+        for (int pq = 0; pq < ohw; pq++) {
+            int row = gT + pq * fltOv;
+            for (int oi = 0; oi < o; oi++) fltWork[row + oi] = fltB[g + oi * ohw + pq];
+            for (int oi = o; oi < fltOv; oi++) fltWork[row + oi] = 0f;
+        }
+        int partial = work + ckk * ohw;
+        if (fltOv == o) { // rows of whole vectors: the product writes the partial itself
+            VectorConv.windowProductF32(fltWork, work, tapOff, ckk, posOff, ohw, fltWork, gT, o, fltWork, partial);
+            return;
+        }
+        int dWT = gT + ohw * fltOv;
+        VectorConv.windowProductF32(fltWork, work, tapOff, ckk, posOff, ohw, fltWork, gT, fltOv, fltWork, dWT);
+        for (int r = 0; r < ckk; r++) System.arraycopy(fltWork, dWT + r * fltOv, fltWork, partial + r * o, o);
+    }
+
+    /** Copies {@code x[xOff…]} into {@code xp[at…]} with its zero border ({@code [C, padH, padW]}); returns its size. */
+    private int padImageF32(float[] x, int xOff, float[] xp, int at) {
+        int plane = padH * padW;
+        java.util.Arrays.fill(xp, at, at + c * plane, 0f);
+        int rows = Math.min(h, padH - pt);
+        int cols = Math.min(w, padW - pl);
+        for (int ci = 0; ci < c && cols > 0; ci++) {
+            for (int y = 0; y < rows; y++) {
+                System.arraycopy(x, xOff + (ci * h + y) * w, xp, at + ci * plane + (y + pt) * padW + pl, cols);
+            }
+        }
+        return c * plane;
     }
 
     private void sampleF32(int s) {
         int cols = workOff + s * perSample(pass);
         switch (pass) {
             case FORWARD -> {
-                if (oneChannel && Gemm.vectorInUse()) { // no im2col matrix: the taps run on the padded image
+                if (oneChannel && vec) { // no im2col matrix: the taps run on the padded image
                     VectorConv.oneChannelF32(fltA, aOff + s * h * w, h, w, fltB, bOff, o, kh, kw, pt, pl, fltOut,
                             outOff + s * o * ohw, oh, ow, fltWork, cols);
                     return;
@@ -206,6 +328,10 @@ public final class Conv implements Parallel.RangeBody {
                 if (pointwise) { // the sample is its own im2col matrix
                     Gemm.matmul(fltB, bOff, false, fltA, aOff + s * c * h * w, false, fltOut, outOff + s * o * ohw, o, ohw,
                             ckk, false);
+                    return;
+                }
+                if (windowForward && vec) { // no im2col matrix: the product reads the padded image
+                    windowForwardF32(s, cols);
                     return;
                 }
                 im2colF32(fltA, aOff + s * c * h * w, fltWork, cols);
@@ -223,6 +349,10 @@ public final class Conv implements Parallel.RangeBody {
             case WEIGHT_GRAD -> {
                 // dWᵀ of this sample, [ckk, o] = cols · gᵀ: the product copies g (o × ohw) into its
                 // panel, not the o/ckk times larger cols (ckk × ohw) that dW = g · colsᵀ would copy
+                if (windowWeightGrad && vec) { // no im2col matrix: the product reads the padded image
+                    windowWeightGradF32(s, cols);
+                    return;
+                }
                 float[] src = fltA;
                 int at = aOff + s * c * h * w;
                 if (!pointwise) {
@@ -355,13 +485,78 @@ public final class Conv implements Parallel.RangeBody {
         this.outOff = outOff;
         this.dblWork = work;
         this.workOff = workOff;
+        this.vec = Gemm.vectorInUse();
+        if (p == Pass.FORWARD && windowForward && vec) {
+            transposeWeightsF64();
+        }
+    }
+
+    /** {@code dblWeightsT [ckk, ov] = Wᵀ}, the array made on the first call (its columns past O stay zero). */
+    private void transposeWeightsF64() {
+        if (dblWeightsT == null) {
+            dblWeightsT = new double[ckk * dblOv];
+        }
+        for (int oi = 0; oi < o; oi++) {
+            for (int r = 0; r < ckk; r++) dblWeightsT[r * dblOv + oi] = dblB[bOff + oi * ckk + r];
+        }
+    }
+
+    /**
+     * {@code y_s} through the window product: x_s padded into the scratch, then
+     * {@code yᵀ [ohw, ov] = windows · Wᵀ}, then its first O columns transposed into {@code y_s}.
+     */
+    private void windowForwardF64(int s, int work) {
+        int yT = work + padImageF64(dblA, aOff + s * c * h * w, dblWork, work);
+        VectorConv.windowProductF64(dblWork, work, posOff, ohw, tapOff, ckk, dblWeightsT, 0, dblOv, dblWork, yT);
+        int y = outOff + s * o * ohw;
+        for (int oi = 0; oi < o; oi++) {
+            for (int pq = 0; pq < ohw; pq++) dblOut[y + oi * ohw + pq] = dblWork[yT + pq * dblOv + oi];
+        }
+    }
+
+    /**
+     * The sample's weight-gradient partial {@code dWᵀ [ckk, o]} through the window product: x_s
+     * padded into the scratch, {@code g_sᵀ [ohw, ov]} beside it (zero columns past O), then
+     * {@code dWᵀ [ckk, ov] = windowsᵀ · g_sᵀ}, whose first O columns go where the sum reads them
+     * (written there directly when O is a whole number of vectors).
+     */
+    private void windowWeightGradF64(int s, int work) {
+        int gT = work + padImageF64(dblA, aOff + s * c * h * w, dblWork, work);
+        int g = bOff + s * o * ohw;
+        for (int pq = 0; pq < ohw; pq++) {
+            int row = gT + pq * dblOv;
+            for (int oi = 0; oi < o; oi++) dblWork[row + oi] = dblB[g + oi * ohw + pq];
+            for (int oi = o; oi < dblOv; oi++) dblWork[row + oi] = 0d;
+        }
+        int partial = work + ckk * ohw;
+        if (dblOv == o) { // rows of whole vectors: the product writes the partial itself
+            VectorConv.windowProductF64(dblWork, work, tapOff, ckk, posOff, ohw, dblWork, gT, o, dblWork, partial);
+            return;
+        }
+        int dWT = gT + ohw * dblOv;
+        VectorConv.windowProductF64(dblWork, work, tapOff, ckk, posOff, ohw, dblWork, gT, dblOv, dblWork, dWT);
+        for (int r = 0; r < ckk; r++) System.arraycopy(dblWork, dWT + r * dblOv, dblWork, partial + r * o, o);
+    }
+
+    /** Copies {@code x[xOff…]} into {@code xp[at…]} with its zero border ({@code [C, padH, padW]}); returns its size. */
+    private int padImageF64(double[] x, int xOff, double[] xp, int at) {
+        int plane = padH * padW;
+        java.util.Arrays.fill(xp, at, at + c * plane, 0d);
+        int rows = Math.min(h, padH - pt);
+        int cols = Math.min(w, padW - pl);
+        for (int ci = 0; ci < c && cols > 0; ci++) {
+            for (int y = 0; y < rows; y++) {
+                System.arraycopy(x, xOff + (ci * h + y) * w, xp, at + ci * plane + (y + pt) * padW + pl, cols);
+            }
+        }
+        return c * plane;
     }
 
     private void sampleF64(int s) {
         int cols = workOff + s * perSample(pass);
         switch (pass) {
             case FORWARD -> {
-                if (oneChannel && Gemm.vectorInUse()) { // no im2col matrix: the taps run on the padded image
+                if (oneChannel && vec) { // no im2col matrix: the taps run on the padded image
                     VectorConv.oneChannelF64(dblA, aOff + s * h * w, h, w, dblB, bOff, o, kh, kw, pt, pl, dblOut,
                             outOff + s * o * ohw, oh, ow, dblWork, cols);
                     return;
@@ -369,6 +564,10 @@ public final class Conv implements Parallel.RangeBody {
                 if (pointwise) { // the sample is its own im2col matrix
                     Gemm.matmul(dblB, bOff, false, dblA, aOff + s * c * h * w, false, dblOut, outOff + s * o * ohw, o, ohw,
                             ckk, false);
+                    return;
+                }
+                if (windowForward && vec) { // no im2col matrix: the product reads the padded image
+                    windowForwardF64(s, cols);
                     return;
                 }
                 im2colF64(dblA, aOff + s * c * h * w, dblWork, cols);
@@ -386,6 +585,10 @@ public final class Conv implements Parallel.RangeBody {
             case WEIGHT_GRAD -> {
                 // dWᵀ of this sample, [ckk, o] = cols · gᵀ: the product copies g (o × ohw) into its
                 // panel, not the o/ckk times larger cols (ckk × ohw) that dW = g · colsᵀ would copy
+                if (windowWeightGrad && vec) { // no im2col matrix: the product reads the padded image
+                    windowWeightGradF64(s, cols);
+                    return;
+                }
                 double[] src = dblA;
                 int at = aOff + s * c * h * w;
                 if (!pointwise) {

@@ -39,6 +39,21 @@ final class VectorConv {
         return (long) (oh + kh - 1) * paddedWidth(ow, kw, lanes) + outputs;
     }
 
+    /** Floats in a vector: a window product's rows are whole vectors ({@link #windowProductF32}). */
+    static int floatLanes() {
+        return FL;
+    }
+
+    /** Doubles in a vector: a window product's rows are whole vectors ({@link #windowProductF64}). */
+    static int doubleLanes() {
+        return DL;
+    }
+
+    /** Rows of a window-product tile with two vectors per row (12 accumulators: fits 16 registers). */
+    private static final int PAIR_ROWS = 6;
+    /** Rows of a window-product tile with one vector per row. */
+    private static final int ONE_ROWS = 8;
+
     // ---------------------------------------------------------------- float
 
     /**
@@ -127,6 +142,134 @@ final class VectorConv {
         acc.intoArray(y, out);
     }
 
+    /**
+     * A product whose left operand is read from windows of an image instead of a matrix:
+     * {@code c[m][v] = Σ_k xp[xpOff + rowOff[m] + colOff[k]] · b[k][v]} for the rows m in
+     * {@code [0, rows)} and the {@code ov} columns (whole vectors; {@code b} and {@code c} have rows
+     * of {@code ov}), each sum from zero in k order with fused multiply-adds. On {@link Conv}'s
+     * zero-padded image, with rowOff the output positions and colOff the taps it is the forward
+     * pass ({@code b} = the weights transposed, {@code c} = the output transposed); with rowOff the
+     * taps and colOff the output positions it is the weight gradient ({@code b} = the output gradient
+     * transposed, {@code c} = the gradient transposed). No im2col matrix is written, nor packed.
+     *
+     * <p>Tiles of {@value #PAIR_ROWS} rows × 2 vectors, and of {@value #ONE_ROWS} rows × 1 vector
+     * for an odd last vector; a last partial tile reruns the last full tile's rows, and fewer rows
+     * than a tile go one at a time: every element is the same chain of fused multiply-adds whatever
+     * tile computes it, so the results do not depend on the tiling.
+     */
+    static void windowProductF32(float[] xp, int xpOff, int[] rowOff, int rows, int[] colOff, int ks, float[] b,
+                                 int bOff, int ov, float[] c, int cOff) {
+        for (int v = 0; v < ov; ) {
+            boolean pair = v + 2 * FL <= ov;
+            int tile = pair ? PAIR_ROWS : ONE_ROWS;
+            int width = pair ? 2 * FL : FL;
+            if (rows < tile) {
+                for (int m = 0; m < rows; m++) {
+                    for (int u = v; u < v + width; u += FL) {
+                        windowRowF32(xp, xpOff + rowOff[m], colOff, ks, b, bOff + u, ov, c, cOff + m * ov + u);
+                    }
+                }
+            } else {
+                for (int m = 0; m < rows; m += tile) {
+                    int first = Math.min(m, rows - tile);
+                    if (pair) {
+                        pairTileF32(xp, xpOff, rowOff, first, colOff, ks, b, bOff + v, ov, c, cOff + first * ov + v);
+                    } else {
+                        oneTileF32(xp, xpOff, rowOff, first, colOff, ks, b, bOff + v, ov, c, cOff + first * ov + v);
+                    }
+                }
+            }
+            v += width;
+        }
+    }
+
+    /** Rows m … m + 5 of a window product, two vectors of columns from {@code b[bOff]} on. */
+    private static void pairTileF32(float[] xp, int xpOff, int[] rowOff, int m, int[] colOff, int ks, float[] b,
+                                    int bOff, int ov, float[] c, int out) {
+        int x0 = xpOff + rowOff[m], x1 = xpOff + rowOff[m + 1], x2 = xpOff + rowOff[m + 2];
+        int x3 = xpOff + rowOff[m + 3], x4 = xpOff + rowOff[m + 4], x5 = xpOff + rowOff[m + 5];
+        FloatVector s00 = FloatVector.zero(FS), s01 = FloatVector.zero(FS), s10 = FloatVector.zero(FS);
+        FloatVector s11 = FloatVector.zero(FS), s20 = FloatVector.zero(FS), s21 = FloatVector.zero(FS);
+        FloatVector s30 = FloatVector.zero(FS), s31 = FloatVector.zero(FS), s40 = FloatVector.zero(FS);
+        FloatVector s41 = FloatVector.zero(FS), s50 = FloatVector.zero(FS), s51 = FloatVector.zero(FS);
+        for (int k = 0, bk = bOff; k < ks; k++, bk += ov) {
+            int d = colOff[k];
+            FloatVector u = FloatVector.fromArray(FS, b, bk);
+            FloatVector t = FloatVector.fromArray(FS, b, bk + FL);
+            FloatVector x = FloatVector.broadcast(FS, xp[x0 + d]);
+            s00 = x.fma(u, s00);
+            s01 = x.fma(t, s01);
+            x = FloatVector.broadcast(FS, xp[x1 + d]);
+            s10 = x.fma(u, s10);
+            s11 = x.fma(t, s11);
+            x = FloatVector.broadcast(FS, xp[x2 + d]);
+            s20 = x.fma(u, s20);
+            s21 = x.fma(t, s21);
+            x = FloatVector.broadcast(FS, xp[x3 + d]);
+            s30 = x.fma(u, s30);
+            s31 = x.fma(t, s31);
+            x = FloatVector.broadcast(FS, xp[x4 + d]);
+            s40 = x.fma(u, s40);
+            s41 = x.fma(t, s41);
+            x = FloatVector.broadcast(FS, xp[x5 + d]);
+            s50 = x.fma(u, s50);
+            s51 = x.fma(t, s51);
+        }
+        s00.intoArray(c, out);
+        s01.intoArray(c, out + FL);
+        s10.intoArray(c, out + ov);
+        s11.intoArray(c, out + ov + FL);
+        s20.intoArray(c, out + 2 * ov);
+        s21.intoArray(c, out + 2 * ov + FL);
+        s30.intoArray(c, out + 3 * ov);
+        s31.intoArray(c, out + 3 * ov + FL);
+        s40.intoArray(c, out + 4 * ov);
+        s41.intoArray(c, out + 4 * ov + FL);
+        s50.intoArray(c, out + 5 * ov);
+        s51.intoArray(c, out + 5 * ov + FL);
+    }
+
+    /** Rows m … m + 7 of a window product, one vector of columns from {@code b[bOff]} on. */
+    private static void oneTileF32(float[] xp, int xpOff, int[] rowOff, int m, int[] colOff, int ks, float[] b,
+                                   int bOff, int ov, float[] c, int out) {
+        int x0 = xpOff + rowOff[m], x1 = xpOff + rowOff[m + 1], x2 = xpOff + rowOff[m + 2];
+        int x3 = xpOff + rowOff[m + 3], x4 = xpOff + rowOff[m + 4], x5 = xpOff + rowOff[m + 5];
+        int x6 = xpOff + rowOff[m + 6], x7 = xpOff + rowOff[m + 7];
+        FloatVector s0 = FloatVector.zero(FS), s1 = FloatVector.zero(FS), s2 = FloatVector.zero(FS);
+        FloatVector s3 = FloatVector.zero(FS), s4 = FloatVector.zero(FS), s5 = FloatVector.zero(FS);
+        FloatVector s6 = FloatVector.zero(FS), s7 = FloatVector.zero(FS);
+        for (int k = 0, bk = bOff; k < ks; k++, bk += ov) {
+            int d = colOff[k];
+            FloatVector u = FloatVector.fromArray(FS, b, bk);
+            s0 = FloatVector.broadcast(FS, xp[x0 + d]).fma(u, s0);
+            s1 = FloatVector.broadcast(FS, xp[x1 + d]).fma(u, s1);
+            s2 = FloatVector.broadcast(FS, xp[x2 + d]).fma(u, s2);
+            s3 = FloatVector.broadcast(FS, xp[x3 + d]).fma(u, s3);
+            s4 = FloatVector.broadcast(FS, xp[x4 + d]).fma(u, s4);
+            s5 = FloatVector.broadcast(FS, xp[x5 + d]).fma(u, s5);
+            s6 = FloatVector.broadcast(FS, xp[x6 + d]).fma(u, s6);
+            s7 = FloatVector.broadcast(FS, xp[x7 + d]).fma(u, s7);
+        }
+        s0.intoArray(c, out);
+        s1.intoArray(c, out + ov);
+        s2.intoArray(c, out + 2 * ov);
+        s3.intoArray(c, out + 3 * ov);
+        s4.intoArray(c, out + 4 * ov);
+        s5.intoArray(c, out + 5 * ov);
+        s6.intoArray(c, out + 6 * ov);
+        s7.intoArray(c, out + 7 * ov);
+    }
+
+    /** One row of a window product, one vector of columns, whose windows start at {@code xp[at]}. */
+    private static void windowRowF32(float[] xp, int at, int[] colOff, int ks, float[] b, int bOff, int ov, float[] c,
+                                     int out) {
+        FloatVector s = FloatVector.zero(FS);
+        for (int k = 0, bk = bOff; k < ks; k++, bk += ov) {
+            s = FloatVector.broadcast(FS, xp[at + colOff[k]]).fma(FloatVector.fromArray(FS, b, bk), s);
+        }
+        s.intoArray(c, out);
+    }
+
     // ---------------------------------------------------------------- double
 
     /**
@@ -213,6 +356,134 @@ final class VectorConv {
             }
         }
         acc.intoArray(y, out);
+    }
+
+    /**
+     * A product whose left operand is read from windows of an image instead of a matrix:
+     * {@code c[m][v] = Σ_k xp[xpOff + rowOff[m] + colOff[k]] · b[k][v]} for the rows m in
+     * {@code [0, rows)} and the {@code ov} columns (whole vectors; {@code b} and {@code c} have rows
+     * of {@code ov}), each sum from zero in k order with fused multiply-adds. On {@link Conv}'s
+     * zero-padded image, with rowOff the output positions and colOff the taps it is the forward
+     * pass ({@code b} = the weights transposed, {@code c} = the output transposed); with rowOff the
+     * taps and colOff the output positions it is the weight gradient ({@code b} = the output gradient
+     * transposed, {@code c} = the gradient transposed). No im2col matrix is written, nor packed.
+     *
+     * <p>Tiles of {@value #PAIR_ROWS} rows × 2 vectors, and of {@value #ONE_ROWS} rows × 1 vector
+     * for an odd last vector; a last partial tile reruns the last full tile's rows, and fewer rows
+     * than a tile go one at a time: every element is the same chain of fused multiply-adds whatever
+     * tile computes it, so the results do not depend on the tiling.
+     */
+    static void windowProductF64(double[] xp, int xpOff, int[] rowOff, int rows, int[] colOff, int ks, double[] b,
+                                 int bOff, int ov, double[] c, int cOff) {
+        for (int v = 0; v < ov; ) {
+            boolean pair = v + 2 * DL <= ov;
+            int tile = pair ? PAIR_ROWS : ONE_ROWS;
+            int width = pair ? 2 * DL : DL;
+            if (rows < tile) {
+                for (int m = 0; m < rows; m++) {
+                    for (int u = v; u < v + width; u += DL) {
+                        windowRowF64(xp, xpOff + rowOff[m], colOff, ks, b, bOff + u, ov, c, cOff + m * ov + u);
+                    }
+                }
+            } else {
+                for (int m = 0; m < rows; m += tile) {
+                    int first = Math.min(m, rows - tile);
+                    if (pair) {
+                        pairTileF64(xp, xpOff, rowOff, first, colOff, ks, b, bOff + v, ov, c, cOff + first * ov + v);
+                    } else {
+                        oneTileF64(xp, xpOff, rowOff, first, colOff, ks, b, bOff + v, ov, c, cOff + first * ov + v);
+                    }
+                }
+            }
+            v += width;
+        }
+    }
+
+    /** Rows m … m + 5 of a window product, two vectors of columns from {@code b[bOff]} on. */
+    private static void pairTileF64(double[] xp, int xpOff, int[] rowOff, int m, int[] colOff, int ks, double[] b,
+                                    int bOff, int ov, double[] c, int out) {
+        int x0 = xpOff + rowOff[m], x1 = xpOff + rowOff[m + 1], x2 = xpOff + rowOff[m + 2];
+        int x3 = xpOff + rowOff[m + 3], x4 = xpOff + rowOff[m + 4], x5 = xpOff + rowOff[m + 5];
+        DoubleVector s00 = DoubleVector.zero(DS), s01 = DoubleVector.zero(DS), s10 = DoubleVector.zero(DS);
+        DoubleVector s11 = DoubleVector.zero(DS), s20 = DoubleVector.zero(DS), s21 = DoubleVector.zero(DS);
+        DoubleVector s30 = DoubleVector.zero(DS), s31 = DoubleVector.zero(DS), s40 = DoubleVector.zero(DS);
+        DoubleVector s41 = DoubleVector.zero(DS), s50 = DoubleVector.zero(DS), s51 = DoubleVector.zero(DS);
+        for (int k = 0, bk = bOff; k < ks; k++, bk += ov) {
+            int d = colOff[k];
+            DoubleVector u = DoubleVector.fromArray(DS, b, bk);
+            DoubleVector t = DoubleVector.fromArray(DS, b, bk + DL);
+            DoubleVector x = DoubleVector.broadcast(DS, xp[x0 + d]);
+            s00 = x.fma(u, s00);
+            s01 = x.fma(t, s01);
+            x = DoubleVector.broadcast(DS, xp[x1 + d]);
+            s10 = x.fma(u, s10);
+            s11 = x.fma(t, s11);
+            x = DoubleVector.broadcast(DS, xp[x2 + d]);
+            s20 = x.fma(u, s20);
+            s21 = x.fma(t, s21);
+            x = DoubleVector.broadcast(DS, xp[x3 + d]);
+            s30 = x.fma(u, s30);
+            s31 = x.fma(t, s31);
+            x = DoubleVector.broadcast(DS, xp[x4 + d]);
+            s40 = x.fma(u, s40);
+            s41 = x.fma(t, s41);
+            x = DoubleVector.broadcast(DS, xp[x5 + d]);
+            s50 = x.fma(u, s50);
+            s51 = x.fma(t, s51);
+        }
+        s00.intoArray(c, out);
+        s01.intoArray(c, out + DL);
+        s10.intoArray(c, out + ov);
+        s11.intoArray(c, out + ov + DL);
+        s20.intoArray(c, out + 2 * ov);
+        s21.intoArray(c, out + 2 * ov + DL);
+        s30.intoArray(c, out + 3 * ov);
+        s31.intoArray(c, out + 3 * ov + DL);
+        s40.intoArray(c, out + 4 * ov);
+        s41.intoArray(c, out + 4 * ov + DL);
+        s50.intoArray(c, out + 5 * ov);
+        s51.intoArray(c, out + 5 * ov + DL);
+    }
+
+    /** Rows m … m + 7 of a window product, one vector of columns from {@code b[bOff]} on. */
+    private static void oneTileF64(double[] xp, int xpOff, int[] rowOff, int m, int[] colOff, int ks, double[] b,
+                                   int bOff, int ov, double[] c, int out) {
+        int x0 = xpOff + rowOff[m], x1 = xpOff + rowOff[m + 1], x2 = xpOff + rowOff[m + 2];
+        int x3 = xpOff + rowOff[m + 3], x4 = xpOff + rowOff[m + 4], x5 = xpOff + rowOff[m + 5];
+        int x6 = xpOff + rowOff[m + 6], x7 = xpOff + rowOff[m + 7];
+        DoubleVector s0 = DoubleVector.zero(DS), s1 = DoubleVector.zero(DS), s2 = DoubleVector.zero(DS);
+        DoubleVector s3 = DoubleVector.zero(DS), s4 = DoubleVector.zero(DS), s5 = DoubleVector.zero(DS);
+        DoubleVector s6 = DoubleVector.zero(DS), s7 = DoubleVector.zero(DS);
+        for (int k = 0, bk = bOff; k < ks; k++, bk += ov) {
+            int d = colOff[k];
+            DoubleVector u = DoubleVector.fromArray(DS, b, bk);
+            s0 = DoubleVector.broadcast(DS, xp[x0 + d]).fma(u, s0);
+            s1 = DoubleVector.broadcast(DS, xp[x1 + d]).fma(u, s1);
+            s2 = DoubleVector.broadcast(DS, xp[x2 + d]).fma(u, s2);
+            s3 = DoubleVector.broadcast(DS, xp[x3 + d]).fma(u, s3);
+            s4 = DoubleVector.broadcast(DS, xp[x4 + d]).fma(u, s4);
+            s5 = DoubleVector.broadcast(DS, xp[x5 + d]).fma(u, s5);
+            s6 = DoubleVector.broadcast(DS, xp[x6 + d]).fma(u, s6);
+            s7 = DoubleVector.broadcast(DS, xp[x7 + d]).fma(u, s7);
+        }
+        s0.intoArray(c, out);
+        s1.intoArray(c, out + ov);
+        s2.intoArray(c, out + 2 * ov);
+        s3.intoArray(c, out + 3 * ov);
+        s4.intoArray(c, out + 4 * ov);
+        s5.intoArray(c, out + 5 * ov);
+        s6.intoArray(c, out + 6 * ov);
+        s7.intoArray(c, out + 7 * ov);
+    }
+
+    /** One row of a window product, one vector of columns, whose windows start at {@code xp[at]}. */
+    private static void windowRowF64(double[] xp, int at, int[] colOff, int ks, double[] b, int bOff, int ov, double[] c,
+                                     int out) {
+        DoubleVector s = DoubleVector.zero(DS);
+        for (int k = 0, bk = bOff; k < ks; k++, bk += ov) {
+            s = DoubleVector.broadcast(DS, xp[at + colOff[k]]).fma(DoubleVector.fromArray(DS, b, bk), s);
+        }
+        s.intoArray(c, out);
     }
 
     // ---------------------------------------------------------------- end

@@ -2,6 +2,8 @@ package dev.nnc.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -29,7 +31,19 @@ class ConvTest {
         // one input channel, stride and dilation 1: the direct kernel (VectorConv) with 3 and 5 filters
         {1, 9, 7, 3, 3, 2, 1, 1, 1, 0, 0, 1, 1, 1},
         {1, 6, 20, 5, 2, 3, 1, 1, 0, 1, 1, 1, 1, 1},
+        // 16 or more filters: the window products (VectorConv) where their buffers fit: padding; fewer
+        // output positions than a tile (one row at a time); 40 filters (an odd number of vectors);
+        // strides and dilation; 20 filters (the weight gradient's rows are wider than O: compacted)
+        {8, 7, 7, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+        {4, 4, 4, 16, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1},
+        {8, 9, 11, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+        {12, 6, 5, 20, 3, 3, 1, 2, 1, 1, 0, 1, 2, 1},
+        {9, 11, 10, 24, 3, 3, 2, 1, 2, 0, 1, 2, 1, 2},
+        {16, 12, 12, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
     };
+
+    /** Geometries whose forward pass and weight gradient run the window products on every vector width. */
+    private static final int[][] WINDOWED = {GEOMETRIES[1], GEOMETRIES[10], GEOMETRIES[11], GEOMETRIES[15]};
 
     private int saved;
 
@@ -135,6 +149,25 @@ class ConvTest {
                 assertClose(want[1], toDouble(dxf), 0, 1e-4);
                 assertClose(want[2], toDouble(dwf), 0, 1e-4);
             }
+        }
+    }
+
+    @Test
+    void theWindowProductsRunWhereTheyFit() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.vectorAvailable(), "no jdk.incubator.vector");
+        for (int[] g : WINDOWED) {
+            Conv conv = conv(g);
+            assertTrue(conv.usesWindows(false) && conv.usesWindows(true), java.util.Arrays.toString(g));
+        }
+        // 6 filters (fewer than a float vector) and a 1×1 kernel read in place: the other paths
+        assertFalse(conv(GEOMETRIES[0]).usesWindows(true));
+        assertFalse(conv(GEOMETRIES[4]).usesWindows(false));
+        // -Dnnc.windowConv=false turns them off (for comparisons)
+        System.setProperty("nnc.windowConv", "false");
+        try {
+            assertFalse(conv(GEOMETRIES[1]).usesWindows(false));
+        } finally {
+            System.clearProperty("nnc.windowConv");
         }
     }
 
