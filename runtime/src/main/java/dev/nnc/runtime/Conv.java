@@ -62,6 +62,12 @@ public final class Conv implements Parallel.RangeBody {
      */
     private final boolean windowForward;
     private final boolean windowWeightGrad;
+    /**
+     * The weight gradient through {@link VectorConv}'s column kernel (lanes along the output
+     * columns; see {@code columnWeightGradF32}) for fewer filters than a vector, stride 1 along the
+     * rows and rows of at least a vector, when its buffers fit in the sample's planned scratch.
+     */
+    private final boolean columnWeightGrad;
     /** The weight transposed, {@code [C·KH·KW, ov]} with zero columns past O: the window forward pass's right operand. */
     private float[] fltWeightsT;
     private double[] dblWeightsT;
@@ -148,10 +154,12 @@ public final class Conv implements Parallel.RangeBody {
             }
         }
         boolean vectors = Gemm.vectorAvailable();
-        // at least one whole float vector of output channels: with fewer, most lanes are idle and
-        // transposing the output gradient costs what im2col did (LeNet5's conv1, 6 filters: weight
-        // gradient 519 µs through im2col against 748 through the window product, AVX2, batch 128)
-        boolean windows = vectors && o >= VectorConv.floatLanes() && !"false".equals(System.getProperty("nnc.windowConv"));
+        boolean windows = vectors && !"false".equals(System.getProperty("nnc.windowConv"));
+        // lanes along the filters want at least one whole float vector of them: with fewer, most
+        // lanes idle and transposing the output gradient costs what im2col did (LeNet5's conv1, 6
+        // filters: weight gradient 519 µs through im2col against 748 through the window product,
+        // AVX2, batch 128); then lanes along the output columns, when the rows are long enough
+        boolean wide = windows && o >= VectorConv.floatLanes();
         this.fltOv = vectors ? roundUp(o, VectorConv.floatLanes()) : o;
         this.dblOv = vectors ? roundUp(o, VectorConv.doubleLanes()) : o;
         // in the sample's im2col scratch: the padded image, then the transposed output (forward) or
@@ -160,13 +168,20 @@ public final class Conv implements Parallel.RangeBody {
         long image = (long) c * padH * padW;
         long ov = Math.max(fltOv, dblOv); // float vectors hold whole double vectors: ov == o for both or neither
         long cols = (long) ckk * ohw;
-        this.windowForward = windows && !pointwise && !oneChannel && image + ohw * ov <= cols;
-        this.windowWeightGrad = windows && !pointwise && image + ohw * ov + (ov == o ? 0 : ckk * ov) <= cols;
+        this.windowForward = wide && !pointwise && !oneChannel && image + ohw * ov <= cols;
+        this.windowWeightGrad = wide && !pointwise && image + ohw * ov + (ov == o ? 0 : ckk * ov) <= cols;
+        this.columnWeightGrad = windows && !wide && !pointwise && sw == 1 && ow >= VectorConv.floatLanes()
+                && image + VectorConv.columnsSize(o, oh, ow) <= cols;
     }
 
     /** Whether this geometry's forward pass (or weight gradient) runs the window product when vectors are in use. */
     boolean usesWindows(boolean weightGrad) {
         return weightGrad ? windowWeightGrad : windowForward;
+    }
+
+    /** Whether this geometry's weight gradient runs the column kernel when vectors are in use. */
+    boolean usesColumns() {
+        return columnWeightGrad;
     }
 
     private static int roundUp(int n, int unit) {
@@ -302,6 +317,17 @@ public final class Conv implements Parallel.RangeBody {
         for (int r = 0; r < ckk; r++) System.arraycopy(fltWork, dWT + r * fltOv, fltWork, partial + r * o, o);
     }
 
+    /**
+     * The sample's weight-gradient partial {@code dWᵀ [ckk, o]} through the column kernel: x_s
+     * padded into the scratch, g_s in column chunks beside it, then the kernel (its lanes after them).
+     */
+    private void columnWeightGradF32(int s, int work) {
+        int gv = work + padImageF32(fltA, aOff + s * c * h * w, fltWork, work);
+        int lanes = gv + VectorConv.columnsF32(fltB, bOff + s * o * ohw, o, oh, ow, fltWork, gv);
+        VectorConv.columnWeightGradF32(fltWork, work, tapOff, ckk, sh * padW, fltWork, gv, o, oh, ow, fltWork, work + ckk * ohw,
+                fltWork, lanes);
+    }
+
     /** Copies {@code x[xOff…]} into {@code xp[at…]} with its zero border ({@code [C, padH, padW]}); returns its size. */
     private int padImageF32(float[] x, int xOff, float[] xp, int at) {
         int plane = padH * padW;
@@ -351,6 +377,10 @@ public final class Conv implements Parallel.RangeBody {
                 // panel, not the o/ckk times larger cols (ckk × ohw) that dW = g · colsᵀ would copy
                 if (windowWeightGrad && vec) { // no im2col matrix: the product reads the padded image
                     windowWeightGradF32(s, cols);
+                    return;
+                }
+                if (columnWeightGrad && vec) { // no im2col matrix: lanes along the output columns
+                    columnWeightGradF32(s, cols);
                     return;
                 }
                 float[] src = fltA;
@@ -538,6 +568,17 @@ public final class Conv implements Parallel.RangeBody {
         for (int r = 0; r < ckk; r++) System.arraycopy(dblWork, dWT + r * dblOv, dblWork, partial + r * o, o);
     }
 
+    /**
+     * The sample's weight-gradient partial {@code dWᵀ [ckk, o]} through the column kernel: x_s
+     * padded into the scratch, g_s in column chunks beside it, then the kernel (its lanes after them).
+     */
+    private void columnWeightGradF64(int s, int work) {
+        int gv = work + padImageF64(dblA, aOff + s * c * h * w, dblWork, work);
+        int lanes = gv + VectorConv.columnsF64(dblB, bOff + s * o * ohw, o, oh, ow, dblWork, gv);
+        VectorConv.columnWeightGradF64(dblWork, work, tapOff, ckk, sh * padW, dblWork, gv, o, oh, ow, dblWork, work + ckk * ohw,
+                dblWork, lanes);
+    }
+
     /** Copies {@code x[xOff…]} into {@code xp[at…]} with its zero border ({@code [C, padH, padW]}); returns its size. */
     private int padImageF64(double[] x, int xOff, double[] xp, int at) {
         int plane = padH * padW;
@@ -587,6 +628,10 @@ public final class Conv implements Parallel.RangeBody {
                 // panel, not the o/ckk times larger cols (ckk × ohw) that dW = g · colsᵀ would copy
                 if (windowWeightGrad && vec) { // no im2col matrix: the product reads the padded image
                     windowWeightGradF64(s, cols);
+                    return;
+                }
+                if (columnWeightGrad && vec) { // no im2col matrix: lanes along the output columns
+                    columnWeightGradF64(s, cols);
                     return;
                 }
                 double[] src = dblA;

@@ -2,6 +2,7 @@ package dev.nnc.runtime;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -53,6 +54,23 @@ final class VectorConv {
     private static final int PAIR_ROWS = 6;
     /** Rows of a window-product tile with one vector per row. */
     private static final int ONE_ROWS = 8;
+
+    /** Taps and filters of a column weight-gradient tile: 12 accumulators, which fit 16 registers with the loads. */
+    private static final int COLUMN_TAPS = 4;
+    private static final int COLUMN_FILTERS = 3;
+
+    /**
+     * Scratch elements {@code columnWeightGrad} needs besides the padded image (the larger of the
+     * float and double layouts): the output gradient in column chunks and a tile's lanes.
+     */
+    static long columnsSize(int o, int oh, int ow) {
+        return Math.max(columnsSize(o, oh, ow, FL), columnsSize(o, oh, ow, DL));
+    }
+
+    private static long columnsSize(int o, int oh, int ow, int lanes) {
+        long chunks = (ow + lanes - 1) / lanes;
+        return (long) o * oh * chunks * lanes + (long) COLUMN_TAPS * COLUMN_FILTERS * lanes;
+    }
 
     // ---------------------------------------------------------------- float
 
@@ -270,6 +288,133 @@ final class VectorConv {
         s.intoArray(c, out);
     }
 
+    /**
+     * Lays out one sample's output gradient {@code g [o, oh, ow]} for {@link #columnWeightGradF32}:
+     * {@code gv [o, oh, chunks · L]}, chunk k holding the columns from {@code min(k · L, ow - L)} on,
+     * with zero in the lanes an earlier chunk already holds (so every lane stands for a real output
+     * column, and each column is counted once). Needs {@code ow >= L}; returns the elements written.
+     */
+    static int columnsF32(float[] g, int gOff, int o, int oh, int ow, float[] gv, int gvOff) {
+        int chunks = (ow + FL - 1) / FL;
+        int last = ow - FL; // where the last chunk starts
+        VectorMask<Float> held = FS.indexInRange(0, (chunks - 1) * FL - last); // its lanes the chunk before holds
+        FloatVector zero = FloatVector.zero(FS);
+        for (int row = 0, at = gvOff; row < o * oh; row++, at += FL) {
+            int src = gOff + row * ow;
+            for (int k = 0; k < chunks - 1; k++, at += FL) {
+                FloatVector.fromArray(FS, g, src + k * FL).intoArray(gv, at);
+            }
+            FloatVector.fromArray(FS, g, src + last).blend(zero, held).intoArray(gv, at);
+        }
+        return o * oh * chunks * FL;
+    }
+
+    /**
+     * One sample's weight-gradient partial {@code dWᵀ [taps, o]} of a convolution with stride 1
+     * along the rows, with lanes along the output columns: {@code dW[r][f] = Σ_i Σ_j gv[f][i][j] ·
+     * xp[xpOff + tapOff[r] + i · rowStep + j]} (rowStep: the padded image's
+     * width times the vertical stride) over the column chunks of {@link #columnsF32} (each
+     * lane's products summed in (row, chunk) order, then the lanes in order). For few filters
+     * (LeNet5's conv1: 6), where lanes along the filters would idle. Tiles of
+     * {@value #COLUMN_TAPS} taps × {@value #COLUMN_FILTERS} filters, a last partial tile rerunning
+     * the last full one (the same values); {@code lanes} holds a tile's {@code 12 · L} lanes.
+     */
+    static void columnWeightGradF32(float[] xp, int xpOff, int[] tapOff, int taps, int rowStep, float[] gv, int gvOff,
+                                    int o, int oh, int ow, float[] dW, int dwOff, float[] lanes, int lanesOff) {
+        int chunks = (ow + FL - 1) / FL;
+        if (taps < COLUMN_TAPS || o < COLUMN_FILTERS) {
+            for (int r = 0; r < taps; r++) {
+                for (int f = 0; f < o; f++) {
+                    columnOneF32(xp, xpOff + tapOff[r], rowStep, gv, gvOff + f * oh * chunks * FL, oh, ow, chunks, dW,
+                            dwOff + r * o + f, lanes, lanesOff);
+                }
+            }
+            return;
+        }
+        for (int r = 0; r < taps; r += COLUMN_TAPS) {
+            int r0 = Math.min(r, taps - COLUMN_TAPS);
+            for (int f = 0; f < o; f += COLUMN_FILTERS) {
+                int f0 = Math.min(f, o - COLUMN_FILTERS);
+                columnTileF32(xp, xpOff, tapOff, r0, rowStep, gv, gvOff, f0, oh, ow, chunks, dW, dwOff, o, lanes, lanesOff);
+            }
+        }
+    }
+
+    /** Taps r … r + 3 × filters f … f + 2 of {@link #columnWeightGradF32}. */
+    private static void columnTileF32(float[] xp, int xpOff, int[] tapOff, int r, int rowStep, float[] gv, int gvOff,
+                                      int f, int oh, int ow, int chunks, float[] dW, int dwOff, int o, float[] lanes,
+                                      int lanesOff) {
+        int t0 = xpOff + tapOff[r], t1 = xpOff + tapOff[r + 1], t2 = xpOff + tapOff[r + 2], t3 = xpOff + tapOff[r + 3];
+        int plane = oh * chunks * FL; // a filter's part of gv
+        int g0 = gvOff + f * plane, g1 = g0 + plane, g2 = g1 + plane;
+        FloatVector s00 = FloatVector.zero(FS), s01 = FloatVector.zero(FS), s02 = FloatVector.zero(FS);
+        FloatVector s10 = FloatVector.zero(FS), s11 = FloatVector.zero(FS), s12 = FloatVector.zero(FS);
+        FloatVector s20 = FloatVector.zero(FS), s21 = FloatVector.zero(FS), s22 = FloatVector.zero(FS);
+        FloatVector s30 = FloatVector.zero(FS), s31 = FloatVector.zero(FS), s32 = FloatVector.zero(FS);
+        for (int i = 0, gi = 0; i < oh; i++) {
+            for (int k = 0; k < chunks; k++, gi += FL) {
+                int xi = i * rowStep + Math.min(k * FL, ow - FL);
+                FloatVector u0 = FloatVector.fromArray(FS, gv, g0 + gi);
+                FloatVector u1 = FloatVector.fromArray(FS, gv, g1 + gi);
+                FloatVector u2 = FloatVector.fromArray(FS, gv, g2 + gi);
+                FloatVector x = FloatVector.fromArray(FS, xp, t0 + xi);
+                s00 = x.fma(u0, s00);
+                s01 = x.fma(u1, s01);
+                s02 = x.fma(u2, s02);
+                x = FloatVector.fromArray(FS, xp, t1 + xi);
+                s10 = x.fma(u0, s10);
+                s11 = x.fma(u1, s11);
+                s12 = x.fma(u2, s12);
+                x = FloatVector.fromArray(FS, xp, t2 + xi);
+                s20 = x.fma(u0, s20);
+                s21 = x.fma(u1, s21);
+                s22 = x.fma(u2, s22);
+                x = FloatVector.fromArray(FS, xp, t3 + xi);
+                s30 = x.fma(u0, s30);
+                s31 = x.fma(u1, s31);
+                s32 = x.fma(u2, s32);
+            }
+        }
+        s00.intoArray(lanes, lanesOff);
+        s01.intoArray(lanes, lanesOff + FL);
+        s02.intoArray(lanes, lanesOff + 2 * FL);
+        s10.intoArray(lanes, lanesOff + 3 * FL);
+        s11.intoArray(lanes, lanesOff + 4 * FL);
+        s12.intoArray(lanes, lanesOff + 5 * FL);
+        s20.intoArray(lanes, lanesOff + 6 * FL);
+        s21.intoArray(lanes, lanesOff + 7 * FL);
+        s22.intoArray(lanes, lanesOff + 8 * FL);
+        s30.intoArray(lanes, lanesOff + 9 * FL);
+        s31.intoArray(lanes, lanesOff + 10 * FL);
+        s32.intoArray(lanes, lanesOff + 11 * FL);
+        for (int a = 0; a < COLUMN_TAPS; a++) {
+            for (int b = 0; b < COLUMN_FILTERS; b++) {
+                dW[dwOff + (r + a) * o + f + b] = sumLanesF32(lanes, lanesOff + (a * COLUMN_FILTERS + b) * FL);
+            }
+        }
+    }
+
+    /** One tap × one filter of {@link #columnWeightGradF32} (fewer taps or filters than a tile). */
+    private static void columnOneF32(float[] xp, int at, int rowStep, float[] gv, int gvOff, int oh, int ow, int chunks,
+                                     float[] dW, int out, float[] lanes, int lanesOff) {
+        FloatVector s = FloatVector.zero(FS);
+        for (int i = 0, gi = gvOff; i < oh; i++) {
+            for (int k = 0; k < chunks; k++, gi += FL) {
+                s = FloatVector.fromArray(FS, xp, at + i * rowStep + Math.min(k * FL, ow - FL))
+                        .fma(FloatVector.fromArray(FS, gv, gi), s);
+            }
+        }
+        s.intoArray(lanes, lanesOff);
+        dW[out] = sumLanesF32(lanes, lanesOff);
+    }
+
+    /** The L lanes from {@code lanes[at]} summed in lane order. */
+    private static float sumLanesF32(float[] lanes, int at) {
+        float sum = 0;
+        for (int l = 0; l < FL; l++) sum += lanes[at + l];
+        return sum;
+    }
+
     // ---------------------------------------------------------------- double
 
     /**
@@ -484,6 +629,133 @@ final class VectorConv {
             s = DoubleVector.broadcast(DS, xp[at + colOff[k]]).fma(DoubleVector.fromArray(DS, b, bk), s);
         }
         s.intoArray(c, out);
+    }
+
+    /**
+     * Lays out one sample's output gradient {@code g [o, oh, ow]} for {@link #columnWeightGradF64}:
+     * {@code gv [o, oh, chunks · L]}, chunk k holding the columns from {@code min(k · L, ow - L)} on,
+     * with zero in the lanes an earlier chunk already holds (so every lane stands for a real output
+     * column, and each column is counted once). Needs {@code ow >= L}; returns the elements written.
+     */
+    static int columnsF64(double[] g, int gOff, int o, int oh, int ow, double[] gv, int gvOff) {
+        int chunks = (ow + DL - 1) / DL;
+        int last = ow - DL; // where the last chunk starts
+        VectorMask<Double> held = DS.indexInRange(0, (chunks - 1) * DL - last); // its lanes the chunk before holds
+        DoubleVector zero = DoubleVector.zero(DS);
+        for (int row = 0, at = gvOff; row < o * oh; row++, at += DL) {
+            int src = gOff + row * ow;
+            for (int k = 0; k < chunks - 1; k++, at += DL) {
+                DoubleVector.fromArray(DS, g, src + k * DL).intoArray(gv, at);
+            }
+            DoubleVector.fromArray(DS, g, src + last).blend(zero, held).intoArray(gv, at);
+        }
+        return o * oh * chunks * DL;
+    }
+
+    /**
+     * One sample's weight-gradient partial {@code dWᵀ [taps, o]} of a convolution with stride 1
+     * along the rows, with lanes along the output columns: {@code dW[r][f] = Σ_i Σ_j gv[f][i][j] ·
+     * xp[xpOff + tapOff[r] + i · rowStep + j]} (rowStep: the padded image's
+     * width times the vertical stride) over the column chunks of {@link #columnsF64} (each
+     * lane's products summed in (row, chunk) order, then the lanes in order). For few filters
+     * (LeNet5's conv1: 6), where lanes along the filters would idle. Tiles of
+     * {@value #COLUMN_TAPS} taps × {@value #COLUMN_FILTERS} filters, a last partial tile rerunning
+     * the last full one (the same values); {@code lanes} holds a tile's {@code 12 · L} lanes.
+     */
+    static void columnWeightGradF64(double[] xp, int xpOff, int[] tapOff, int taps, int rowStep, double[] gv, int gvOff,
+                                    int o, int oh, int ow, double[] dW, int dwOff, double[] lanes, int lanesOff) {
+        int chunks = (ow + DL - 1) / DL;
+        if (taps < COLUMN_TAPS || o < COLUMN_FILTERS) {
+            for (int r = 0; r < taps; r++) {
+                for (int f = 0; f < o; f++) {
+                    columnOneF64(xp, xpOff + tapOff[r], rowStep, gv, gvOff + f * oh * chunks * DL, oh, ow, chunks, dW,
+                            dwOff + r * o + f, lanes, lanesOff);
+                }
+            }
+            return;
+        }
+        for (int r = 0; r < taps; r += COLUMN_TAPS) {
+            int r0 = Math.min(r, taps - COLUMN_TAPS);
+            for (int f = 0; f < o; f += COLUMN_FILTERS) {
+                int f0 = Math.min(f, o - COLUMN_FILTERS);
+                columnTileF64(xp, xpOff, tapOff, r0, rowStep, gv, gvOff, f0, oh, ow, chunks, dW, dwOff, o, lanes, lanesOff);
+            }
+        }
+    }
+
+    /** Taps r … r + 3 × filters f … f + 2 of {@link #columnWeightGradF64}. */
+    private static void columnTileF64(double[] xp, int xpOff, int[] tapOff, int r, int rowStep, double[] gv, int gvOff,
+                                      int f, int oh, int ow, int chunks, double[] dW, int dwOff, int o, double[] lanes,
+                                      int lanesOff) {
+        int t0 = xpOff + tapOff[r], t1 = xpOff + tapOff[r + 1], t2 = xpOff + tapOff[r + 2], t3 = xpOff + tapOff[r + 3];
+        int plane = oh * chunks * DL; // a filter's part of gv
+        int g0 = gvOff + f * plane, g1 = g0 + plane, g2 = g1 + plane;
+        DoubleVector s00 = DoubleVector.zero(DS), s01 = DoubleVector.zero(DS), s02 = DoubleVector.zero(DS);
+        DoubleVector s10 = DoubleVector.zero(DS), s11 = DoubleVector.zero(DS), s12 = DoubleVector.zero(DS);
+        DoubleVector s20 = DoubleVector.zero(DS), s21 = DoubleVector.zero(DS), s22 = DoubleVector.zero(DS);
+        DoubleVector s30 = DoubleVector.zero(DS), s31 = DoubleVector.zero(DS), s32 = DoubleVector.zero(DS);
+        for (int i = 0, gi = 0; i < oh; i++) {
+            for (int k = 0; k < chunks; k++, gi += DL) {
+                int xi = i * rowStep + Math.min(k * DL, ow - DL);
+                DoubleVector u0 = DoubleVector.fromArray(DS, gv, g0 + gi);
+                DoubleVector u1 = DoubleVector.fromArray(DS, gv, g1 + gi);
+                DoubleVector u2 = DoubleVector.fromArray(DS, gv, g2 + gi);
+                DoubleVector x = DoubleVector.fromArray(DS, xp, t0 + xi);
+                s00 = x.fma(u0, s00);
+                s01 = x.fma(u1, s01);
+                s02 = x.fma(u2, s02);
+                x = DoubleVector.fromArray(DS, xp, t1 + xi);
+                s10 = x.fma(u0, s10);
+                s11 = x.fma(u1, s11);
+                s12 = x.fma(u2, s12);
+                x = DoubleVector.fromArray(DS, xp, t2 + xi);
+                s20 = x.fma(u0, s20);
+                s21 = x.fma(u1, s21);
+                s22 = x.fma(u2, s22);
+                x = DoubleVector.fromArray(DS, xp, t3 + xi);
+                s30 = x.fma(u0, s30);
+                s31 = x.fma(u1, s31);
+                s32 = x.fma(u2, s32);
+            }
+        }
+        s00.intoArray(lanes, lanesOff);
+        s01.intoArray(lanes, lanesOff + DL);
+        s02.intoArray(lanes, lanesOff + 2 * DL);
+        s10.intoArray(lanes, lanesOff + 3 * DL);
+        s11.intoArray(lanes, lanesOff + 4 * DL);
+        s12.intoArray(lanes, lanesOff + 5 * DL);
+        s20.intoArray(lanes, lanesOff + 6 * DL);
+        s21.intoArray(lanes, lanesOff + 7 * DL);
+        s22.intoArray(lanes, lanesOff + 8 * DL);
+        s30.intoArray(lanes, lanesOff + 9 * DL);
+        s31.intoArray(lanes, lanesOff + 10 * DL);
+        s32.intoArray(lanes, lanesOff + 11 * DL);
+        for (int a = 0; a < COLUMN_TAPS; a++) {
+            for (int b = 0; b < COLUMN_FILTERS; b++) {
+                dW[dwOff + (r + a) * o + f + b] = sumLanesF64(lanes, lanesOff + (a * COLUMN_FILTERS + b) * DL);
+            }
+        }
+    }
+
+    /** One tap × one filter of {@link #columnWeightGradF64} (fewer taps or filters than a tile). */
+    private static void columnOneF64(double[] xp, int at, int rowStep, double[] gv, int gvOff, int oh, int ow, int chunks,
+                                     double[] dW, int out, double[] lanes, int lanesOff) {
+        DoubleVector s = DoubleVector.zero(DS);
+        for (int i = 0, gi = gvOff; i < oh; i++) {
+            for (int k = 0; k < chunks; k++, gi += DL) {
+                s = DoubleVector.fromArray(DS, xp, at + i * rowStep + Math.min(k * DL, ow - DL))
+                        .fma(DoubleVector.fromArray(DS, gv, gi), s);
+            }
+        }
+        s.intoArray(lanes, lanesOff);
+        dW[out] = sumLanesF64(lanes, lanesOff);
+    }
+
+    /** The L lanes from {@code lanes[at]} summed in lane order. */
+    private static double sumLanesF64(double[] lanes, int at) {
+        double sum = 0;
+        for (int l = 0; l < DL; l++) sum += lanes[at + l];
+        return sum;
     }
 
     // ---------------------------------------------------------------- end

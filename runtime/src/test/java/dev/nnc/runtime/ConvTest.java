@@ -40,9 +40,19 @@ class ConvTest {
         {12, 6, 5, 20, 3, 3, 1, 2, 1, 1, 0, 1, 2, 1},
         {9, 11, 10, 24, 3, 3, 2, 1, 2, 0, 1, 2, 1, 2},
         {16, 12, 12, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+        // fewer filters than a vector, rows of 16 or more output columns: the weight gradient's
+        // column kernel, with a last chunk overlapping the one before (19, 34 and 38 columns), a
+        // vertical stride and dilation, partial tiles (27 taps, 7 and 5 filters) and fewer filters
+        // than a tile (2: one tap and filter at a time)
+        {3, 9, 20, 7, 3, 3, 2, 1, 1, 1, 0, 1, 1, 1},
+        {3, 5, 37, 2, 2, 2, 1, 1, 0, 0, 0, 0, 2, 3},
+        {4, 6, 40, 5, 2, 3, 1, 1, 0, 0, 1, 1, 1, 2},
     };
 
     /** Geometries whose forward pass and weight gradient run the window products on every vector width. */
+    /** Geometries whose weight gradient runs the column kernel on every vector width (16-float vectors at most). */
+    private static final int[][] COLUMNS = {GEOMETRIES[0], GEOMETRIES[16], GEOMETRIES[17], GEOMETRIES[18]};
+
     private static final int[][] WINDOWED = {GEOMETRIES[1], GEOMETRIES[10], GEOMETRIES[11], GEOMETRIES[15]};
 
     private int saved;
@@ -159,9 +169,15 @@ class ConvTest {
             Conv conv = conv(g);
             assertTrue(conv.usesWindows(false) && conv.usesWindows(true), java.util.Arrays.toString(g));
         }
-        // 6 filters (fewer than a float vector) and a 1×1 kernel read in place: the other paths
+        // 6 filters (fewer than a float vector): lanes along the output columns for the weight
+        // gradient (28 columns; with 11 taps past its last tile of 4 × 3, 7 columns and 1 row)
         assertFalse(conv(GEOMETRIES[0]).usesWindows(true));
+        for (int[] g : COLUMNS) {
+            assertTrue(conv(g).usesColumns(), java.util.Arrays.toString(g));
+        }
+        // a 1×1 kernel reads the tensors in place
         assertFalse(conv(GEOMETRIES[4]).usesWindows(false));
+        assertFalse(conv(GEOMETRIES[4]).usesColumns());
         // -Dnnc.windowConv=false turns them off (for comparisons)
         System.setProperty("nnc.windowConv", "false");
         try {
