@@ -4,7 +4,10 @@ package dev.nnc.runtime;
  * 2-D convolution for generated code, on NCHW tensors with the weight stored {@code [O, C, KH, KW]}
  * (PyTorch's layout): the forward pass, the input gradient and the weight gradient, each through
  * {@link Gemm} on an im2col matrix that lives in scratch memory the compiler planned
- * ({@code work}, per sample, see {@link #workPerSample}).
+ * ({@code work}, per sample, see {@link #workPerSample}); or, with the Vector API in use and where
+ * their buffers fit that scratch, the forward pass and the weight gradient through
+ * {@link VectorConv}'s window products and column kernel, which read a zero-padded copy of the
+ * sample in place (no im2col matrix; docs/performance.md).
  *
  * <p>One instance per distinct geometry in a generated model, created once: it keeps the
  * geometry and, during a call, the operands, so that splitting the batch across {@link Parallel}
