@@ -441,7 +441,11 @@ public final class Conv implements Parallel.RangeBody {
                         int y = i * sh - pt + p * dh;
                         if (y < 0 || y >= h) continue;
                         int row = dxOff + (ci * h + y) * w + shift;
-                        for (int j = j0; j < j1; j++) dx[row + j * sw] += cols[r + j];
+                        if (sw == 1 && vec) {
+                            VectorConv.addF32(cols, r + j0, dx, row + j0, j1 - j0);
+                        } else {
+                            for (int j = j0; j < j1; j++) dx[row + j * sw] += cols[r + j];
+                        }
                     }
                 }
             }
@@ -692,7 +696,11 @@ public final class Conv implements Parallel.RangeBody {
                         int y = i * sh - pt + p * dh;
                         if (y < 0 || y >= h) continue;
                         int row = dxOff + (ci * h + y) * w + shift;
-                        for (int j = j0; j < j1; j++) dx[row + j * sw] += cols[r + j];
+                        if (sw == 1 && vec) {
+                            VectorConv.addF64(cols, r + j0, dx, row + j0, j1 - j0);
+                        } else {
+                            for (int j = j0; j < j1; j++) dx[row + j * sw] += cols[r + j];
+                        }
                     }
                 }
             }

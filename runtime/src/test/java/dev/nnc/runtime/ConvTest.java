@@ -65,6 +65,7 @@ class ConvTest {
     @AfterEach
     void restore() {
         Parallel.setThreads(saved);
+        Gemm.useVectorApi(true);
     }
 
     private static int out(int in, int k, int s, int p0, int p1, int d) {
@@ -126,6 +127,17 @@ class ConvTest {
 
     @Test
     void matchesTheDirectConvolutionInBothPrecisions() {
+        matchesTheDirectConvolution();
+    }
+
+    /** The plain-Java passes (im2col + GEMM, col2im one element at a time), as without the module. */
+    @Test
+    void matchesTheDirectConvolutionWithoutTheVectorApi() {
+        Gemm.useVectorApi(false);
+        matchesTheDirectConvolution();
+    }
+
+    private void matchesTheDirectConvolution() {
         Random rnd = new Random(1);
         for (int[] g : GEOMETRIES) {
             for (int n : new int[] {1, 3}) {
