@@ -134,7 +134,7 @@ class PoolKernelsTest {
             String doc = java.substring(at, java.indexOf("*/", at));
             assertTrue(doc.contains("Runs on the pool in chunks of 16 samples"), op + ": " + doc);
         }
-        assertTrue(java.contains("int samples = Math.min(rows - first, 16);"), java);
+        assertTrue(java.contains("int samples = Math.min(n - first, 16);"), java);
     }
 
     @Test

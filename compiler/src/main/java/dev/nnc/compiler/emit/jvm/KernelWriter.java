@@ -106,10 +106,12 @@ final class KernelWriter {
         String batchParam = null;
         String batchArg = null;
         if (k.rowwise() != null) {
-            batchParam = "rows";
             // a kernel on the pool counts samples (its chunks are chunks of samples), else its rows
-            batchArg = k.rowwise().op().def().rowsAreSamples() || k.placement() == Placement.CHUNKS
-                    ? planeRows(k.rowwise()) : rowCount(k.rowwise());
+            // (named n when it runs in chunks of samples, like the batch elsewhere; rows when a
+            // template's loop runs them all)
+            boolean chunks = k.placement() == Placement.CHUNKS;
+            batchParam = chunks ? "n" : "rows";
+            batchArg = k.rowwise().op().def().rowsAreSamples() || chunks ? planeRows(k.rowwise()) : rowCount(k.rowwise());
         } else if (usesBatch(k)) {
             batchParam = "n";
             batchArg = "n";
@@ -470,10 +472,6 @@ final class KernelWriter {
     private String describeShort(Node n) {
         return gen.name(n) + " " + n.shape();
     }
-
-    
-
-
 
     private CodeBlock body(Kernel k, KernelSig sig) {
         if (k.rowwise() != null) {
