@@ -17,9 +17,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * JMH micro-benchmark of {@link Conv} on LeNet5's two convolutions at batch 128: the forward pass,
- * the input gradient and the weight gradient, each over the whole batch (im2col into scratch, the
- * packed GEMM, col2im or the per-sample weight-gradient sum), on all cores. Scores are µs per
- * batch.
+ * the input gradient and the weight gradient, each over the whole batch, on all cores, with the
+ * activations, gradients and scratch in one array as in a generated model's arena. Scores are µs
+ * per batch.
  *
  * <p>Run: {@code bench/jmh ConvBench}.
  */
@@ -37,13 +37,15 @@ public class ConvBench {
     public String layer;
 
     private Conv conv;
-    private float[] x;
+    /** Activations, gradients and scratch in one array, as in a generated model's arena. */
+    private float[] arena;
+    private int x;
+    private int y;
+    private int g;
+    private int dx;
+    private int work;
     private float[] w;
-    private float[] y;
-    private float[] g;
-    private float[] dx;
     private float[] dw;
-    private float[] work;
 
     @Setup
     public void setUp() {
@@ -55,35 +57,40 @@ public class ConvBench {
         }
         conv = new Conv(c, h, h, o, 5, 5, 1, 1, pad, pad, 1, 1, oh, oh);
         Random r = new Random(1);
-        x = fill(new float[BATCH * c * h * h], r);
-        w = fill(new float[o * c * 25], r);
-        y = new float[BATCH * o * oh * oh];
-        g = fill(new float[BATCH * o * oh * oh], r);
-        dx = new float[x.length];
+        int input = BATCH * c * h * h;
+        int output = BATCH * o * oh * oh;
+        x = 0;
+        y = x + input;
+        g = y + output;
+        dx = g + output;
+        work = dx + input;
+        arena = new float[work + (int) (BATCH * Conv.workPerSample(c, 5, 5, o, oh, oh, true))];
+        fill(arena, x, input, r);
+        fill(arena, g, output, r);
+        w = new float[o * c * 25];
+        fill(w, 0, w.length, r);
         dw = new float[w.length];
-        work = new float[(int) (BATCH * Conv.workPerSample(c, 5, 5, o, oh, oh, true))];
     }
 
-    private static float[] fill(float[] v, Random r) {
-        for (int i = 0; i < v.length; i++) v[i] = r.nextFloat() - 0.5f;
-        return v;
+    private static void fill(float[] v, int from, int count, Random r) {
+        for (int i = from; i < from + count; i++) v[i] = r.nextFloat() - 0.5f;
     }
 
     @Benchmark
     public float[] forward() {
-        conv.forward(BATCH, x, 0, w, 0, y, 0, work, 0);
-        return y;
+        conv.forward(BATCH, arena, x, w, 0, arena, y, arena, work);
+        return arena;
     }
 
     @Benchmark
     public float[] inputGrad() {
-        conv.inputGrad(BATCH, g, 0, w, 0, dx, 0, work, 0);
-        return dx;
+        conv.inputGrad(BATCH, arena, g, w, 0, arena, dx, arena, work);
+        return arena;
     }
 
     @Benchmark
     public float[] weightGrad() {
-        conv.weightGrad(BATCH, x, 0, g, 0, dw, 0, work, 0);
+        conv.weightGrad(BATCH, arena, x, arena, g, dw, 0, arena, work);
         return dw;
     }
 }
