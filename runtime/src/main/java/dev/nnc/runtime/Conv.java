@@ -71,6 +71,9 @@ public final class Conv implements Parallel.RangeBody {
      * rows and rows of at least a vector, when its buffers fit in the sample's planned scratch.
      */
     private final boolean columnWeightGrad;
+    /** col2im's lane masks for rows of OW columns (see {@code VectorConv.inRangeF32}); null without the Vector API. */
+    private final float[] fltInRange;
+    private final double[] dblInRange;
     /** The weight transposed, {@code [C·KH·KW, ov]} with zero columns past O: the window forward pass's right operand. */
     private float[] fltWeightsT;
     private double[] dblWeightsT;
@@ -157,6 +160,8 @@ public final class Conv implements Parallel.RangeBody {
             }
         }
         boolean vectors = Gemm.vectorAvailable();
+        this.fltInRange = vectors ? VectorConv.inRangeF32(ow) : null;
+        this.dblInRange = vectors ? VectorConv.inRangeF64(ow) : null;
         boolean windows = vectors && !"false".equals(System.getProperty("nnc.windowConv"));
         // lanes along the filters want at least one whole float vector of them: with fewer, most
         // lanes idle and transposing the output gradient costs what im2col did (LeNet5's conv1, 6
@@ -373,7 +378,13 @@ public final class Conv implements Parallel.RangeBody {
                     return;
                 }
                 Gemm.matmul(fltB, bOff, true, fltA, aOff + s * o * ohw, false, fltWork, cols, ckk, ohw, o, false);
-                col2imF32(fltWork, cols, fltOut, outOff + s * c * h * w);
+                if (sw == 1 && vec && cols >= VectorConv.gatherReach()
+                        && cols + ckk * ohw + VectorConv.gatherReach() <= fltWork.length) {
+                    VectorConv.col2imGatherF32(fltWork, cols, c, oh, ow, kh, kw, sh, dh, dw, pt, pl, fltOut,
+                            outOff + s * c * h * w, h, w, fltInRange, Gemm.threadLanesF32());
+                } else {
+                    col2imF32(fltWork, cols, fltOut, outOff + s * c * h * w);
+                }
             }
             case WEIGHT_GRAD -> {
                 // dWᵀ of this sample, [ckk, o] = cols · gᵀ: the product copies g (o × ohw) into its
@@ -441,11 +452,7 @@ public final class Conv implements Parallel.RangeBody {
                         int y = i * sh - pt + p * dh;
                         if (y < 0 || y >= h) continue;
                         int row = dxOff + (ci * h + y) * w + shift;
-                        if (sw == 1 && vec) {
-                            VectorConv.addF32(cols, r + j0, dx, row + j0, j1 - j0);
-                        } else {
-                            for (int j = j0; j < j1; j++) dx[row + j * sw] += cols[r + j];
-                        }
+                        for (int j = j0; j < j1; j++) dx[row + j * sw] += cols[r + j];
                     }
                 }
             }
@@ -628,7 +635,13 @@ public final class Conv implements Parallel.RangeBody {
                     return;
                 }
                 Gemm.matmul(dblB, bOff, true, dblA, aOff + s * o * ohw, false, dblWork, cols, ckk, ohw, o, false);
-                col2imF64(dblWork, cols, dblOut, outOff + s * c * h * w);
+                if (sw == 1 && vec && cols >= VectorConv.gatherReach()
+                        && cols + ckk * ohw + VectorConv.gatherReach() <= dblWork.length) {
+                    VectorConv.col2imGatherF64(dblWork, cols, c, oh, ow, kh, kw, sh, dh, dw, pt, pl, dblOut,
+                            outOff + s * c * h * w, h, w, dblInRange, Gemm.threadLanesF64());
+                } else {
+                    col2imF64(dblWork, cols, dblOut, outOff + s * c * h * w);
+                }
             }
             case WEIGHT_GRAD -> {
                 // dWᵀ of this sample, [ckk, o] = cols · gᵀ: the product copies g (o × ohw) into its
@@ -696,11 +709,7 @@ public final class Conv implements Parallel.RangeBody {
                         int y = i * sh - pt + p * dh;
                         if (y < 0 || y >= h) continue;
                         int row = dxOff + (ci * h + y) * w + shift;
-                        if (sw == 1 && vec) {
-                            VectorConv.addF64(cols, r + j0, dx, row + j0, j1 - j0);
-                        } else {
-                            for (int j = j0; j < j1; j++) dx[row + j * sw] += cols[r + j];
-                        }
+                        for (int j = j0; j < j1; j++) dx[row + j * sw] += cols[r + j];
                     }
                 }
             }

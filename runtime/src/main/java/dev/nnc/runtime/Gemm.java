@@ -696,6 +696,16 @@ public final class Gemm {
         }
     }
 
+    /** This thread's 64 float lanes of scratch (a kernel's partial sums, a vector stored on its way out). */
+    static float[] threadLanesF32() {
+        return SCRATCH.get().lanesF32();
+    }
+
+    /** This thread's 64 double lanes of scratch. */
+    static double[] threadLanesF64() {
+        return SCRATCH.get().lanesF64();
+    }
+
     /** Per-thread packed B panels and A row groups, allocated on first use. */
     static final class Scratch {
         private float[] bF32;

@@ -3,7 +3,6 @@ package dev.nnc.runtime;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,11 +17,6 @@ final class VectorConv {
     private static final int FL = FS.length();
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
     private static final int DL = DS.length();
-    /** Half a preferred vector: for the rest of a short row after its whole vectors (col2im's rows of 10). */
-    private static final VectorSpecies<Float> FSH = VectorSpecies.of(float.class, VectorShape.forBitSize(FS.vectorBitSize() / 2));
-    private static final int FLH = FSH.length();
-    private static final VectorSpecies<Double> DSH = VectorSpecies.of(double.class, VectorShape.forBitSize(DS.vectorBitSize() / 2));
-    private static final int DLH = DSH.length();
 
     private VectorConv() {
     }
@@ -76,6 +70,14 @@ final class VectorConv {
     private static long columnsSize(int o, int oh, int ow, int lanes) {
         long chunks = (ow + lanes - 1) / lanes;
         return (long) o * oh * chunks * lanes + (long) COLUMN_TAPS * COLUMN_FILTERS * lanes;
+    }
+
+    /**
+     * Elements {@code col2imGather} may read before a sample's im2col rows and after their end (a
+     * vector's worth, for either element type): a caller runs it only when {@code cols} has them.
+     */
+    static int gatherReach() {
+        return Math.max(FL, DL);
     }
 
     // ---------------------------------------------------------------- float
@@ -422,22 +424,65 @@ final class VectorConv {
     }
 
     /**
-     * {@code dst[dstOff + j] += src[srcOff + j]} for {@code j < len}: whole vectors, then at most
-     * one half vector, then single elements (col2im adds rows as short as 10 elements, where a loop
-     * of single elements was two thirds of LeNet5's conv2 input gradient). The arrays may be the
-     * same if the ranges do not overlap.
+     * The lane masks {@link #col2imGatherF32} reads: {@code [L zeros][ow all-ones][L zeros]}, so
+     * that the vector from {@code L + j} keeps exactly the lanes l with {@code 0 <= j + l < ow}
+     * (their bits ANDed, never multiplied: an infinity outside stays outside).
      */
-    static void addF32(float[] src, int srcOff, float[] dst, int dstOff, int len) {
-        int j = 0;
-        for (; j + FL <= len; j += FL) {
-            FloatVector.fromArray(FS, dst, dstOff + j).add(FloatVector.fromArray(FS, src, srcOff + j)).intoArray(dst, dstOff + j);
-        }
-        if (j + FLH <= len) {
-            FloatVector.fromArray(FSH, dst, dstOff + j).add(FloatVector.fromArray(FSH, src, srcOff + j)).intoArray(dst, dstOff + j);
-            j += FLH;
-        }
-        for (; j < len; j++) {
-            dst[dstOff + j] += src[srcOff + j];
+    static float[] inRangeF32(int ow) {
+        float[] m = new float[ow + 2 * FL];
+        java.util.Arrays.fill(m, FL, FL + ow, Float.intBitsToFloat(-1));
+        return m;
+    }
+
+    /**
+     * col2im of one sample as a gather, for stride 1 along the rows: every row of {@code dx [C, H,
+     * W]} (overwritten) is, a vector of columns at a time, the sum of the im2col rows that land on
+     * it, {@code dx[ci][y][x] = Σ_p Σ_q cols[(ci·KH + p)·KW + q][i][x + pl - q·dw]} over
+     * {@code i·sh = y + pt - p·dh} inside the output, the lanes whose im2col column lies outside
+     * {@code [0, ow)} cleared through the masks of {@code inRange} (from {@code inRangeF32(ow)}).
+     * Each element sums its terms in (p, q) order from zero, as the scatter form adds them, so the
+     * results are the same bits; no element is read back after it is written (the scatter form
+     * added rows of 10 onto dx, two thirds of LeNet5's conv2 input gradient). A row's last vector may store lanes past W, which the following rows' stores
+     * overwrite; a vector that would reach past the sample's end goes through {@code tmp} (a
+     * vector's worth). Loads
+     * reach up to a vector before and after the sample's im2col rows: see {@link #gatherReach}.
+     */
+    static void col2imGatherF32(float[] cols, int colsOff, int c, int oh, int ow, int kh, int kw, int sh, int dh,
+                                int dw, int pt, int pl, float[] dx, int dxOff, int h, int w, float[] inRange,
+                                float[] tmp) {
+        int ohw = oh * ow;
+        int end = dxOff + c * h * w;
+        FloatVector zero = FloatVector.zero(FS);
+        for (int ci = 0; ci < c; ci++) {
+            int taps = colsOff + ci * kh * kw * ohw;
+            for (int y = 0; y < h; y++) {
+                int row = dxOff + (ci * h + y) * w;
+                for (int x0 = 0; x0 < w; x0 += FL) {
+                    FloatVector acc = zero;
+                    for (int p = 0; p < kh; p++) {
+                        int i = y + pt - p * dh; // i · sh, the output row (no division for stride 1)
+                        if (sh != 1) {
+                            if (i % sh != 0) continue;
+                            i /= sh;
+                        }
+                        if (i < 0 || i >= oh) continue;
+                        int base = taps + p * kw * ohw + i * ow;
+                        for (int q = 0; q < kw; q++) {
+                            int j = x0 + pl - q * dw; // the im2col column under lane 0
+                            if (j >= ow || j + FL <= 0) continue;
+                            FloatVector v = FloatVector.fromArray(FS, cols, base + q * ohw + j);
+                            FloatVector keep = FloatVector.fromArray(FS, inRange, FL + j);
+                            acc = acc.add(v.reinterpretAsInts().and(keep.reinterpretAsInts()).reinterpretAsFloats());
+                        }
+                    }
+                    if (row + x0 + FL > end) { // past the sample's end
+                        acc.intoArray(tmp, 0);
+                        System.arraycopy(tmp, 0, dx, row + x0, Math.min(FL, end - row - x0));
+                    } else {
+                        acc.intoArray(dx, row + x0);
+                    }
+                }
+            }
         }
     }
 
@@ -785,22 +830,65 @@ final class VectorConv {
     }
 
     /**
-     * {@code dst[dstOff + j] += src[srcOff + j]} for {@code j < len}: whole vectors, then at most
-     * one half vector, then single elements (col2im adds rows as short as 10 elements, where a loop
-     * of single elements was two thirds of LeNet5's conv2 input gradient). The arrays may be the
-     * same if the ranges do not overlap.
+     * The lane masks {@link #col2imGatherF64} reads: {@code [L zeros][ow all-ones][L zeros]}, so
+     * that the vector from {@code L + j} keeps exactly the lanes l with {@code 0 <= j + l < ow}
+     * (their bits ANDed, never multiplied: an infinity outside stays outside).
      */
-    static void addF64(double[] src, int srcOff, double[] dst, int dstOff, int len) {
-        int j = 0;
-        for (; j + DL <= len; j += DL) {
-            DoubleVector.fromArray(DS, dst, dstOff + j).add(DoubleVector.fromArray(DS, src, srcOff + j)).intoArray(dst, dstOff + j);
-        }
-        if (j + DLH <= len) {
-            DoubleVector.fromArray(DSH, dst, dstOff + j).add(DoubleVector.fromArray(DSH, src, srcOff + j)).intoArray(dst, dstOff + j);
-            j += DLH;
-        }
-        for (; j < len; j++) {
-            dst[dstOff + j] += src[srcOff + j];
+    static double[] inRangeF64(int ow) {
+        double[] m = new double[ow + 2 * DL];
+        java.util.Arrays.fill(m, DL, DL + ow, Double.longBitsToDouble(-1L));
+        return m;
+    }
+
+    /**
+     * col2im of one sample as a gather, for stride 1 along the rows: every row of {@code dx [C, H,
+     * W]} (overwritten) is, a vector of columns at a time, the sum of the im2col rows that land on
+     * it, {@code dx[ci][y][x] = Σ_p Σ_q cols[(ci·KH + p)·KW + q][i][x + pl - q·dw]} over
+     * {@code i·sh = y + pt - p·dh} inside the output, the lanes whose im2col column lies outside
+     * {@code [0, ow)} cleared through the masks of {@code inRange} (from {@code inRangeF64(ow)}).
+     * Each element sums its terms in (p, q) order from zero, as the scatter form adds them, so the
+     * results are the same bits; no element is read back after it is written (the scatter form
+     * added rows of 10 onto dx, two thirds of LeNet5's conv2 input gradient). A row's last vector may store lanes past W, which the following rows' stores
+     * overwrite; a vector that would reach past the sample's end goes through {@code tmp} (a
+     * vector's worth). Loads
+     * reach up to a vector before and after the sample's im2col rows: see {@link #gatherReach}.
+     */
+    static void col2imGatherF64(double[] cols, int colsOff, int c, int oh, int ow, int kh, int kw, int sh, int dh,
+                                int dw, int pt, int pl, double[] dx, int dxOff, int h, int w, double[] inRange,
+                                double[] tmp) {
+        int ohw = oh * ow;
+        int end = dxOff + c * h * w;
+        DoubleVector zero = DoubleVector.zero(DS);
+        for (int ci = 0; ci < c; ci++) {
+            int taps = colsOff + ci * kh * kw * ohw;
+            for (int y = 0; y < h; y++) {
+                int row = dxOff + (ci * h + y) * w;
+                for (int x0 = 0; x0 < w; x0 += DL) {
+                    DoubleVector acc = zero;
+                    for (int p = 0; p < kh; p++) {
+                        int i = y + pt - p * dh; // i · sh, the output row (no division for stride 1)
+                        if (sh != 1) {
+                            if (i % sh != 0) continue;
+                            i /= sh;
+                        }
+                        if (i < 0 || i >= oh) continue;
+                        int base = taps + p * kw * ohw + i * ow;
+                        for (int q = 0; q < kw; q++) {
+                            int j = x0 + pl - q * dw; // the im2col column under lane 0
+                            if (j >= ow || j + DL <= 0) continue;
+                            DoubleVector v = DoubleVector.fromArray(DS, cols, base + q * ohw + j);
+                            DoubleVector keep = DoubleVector.fromArray(DS, inRange, DL + j);
+                            acc = acc.add(v.reinterpretAsLongs().and(keep.reinterpretAsLongs()).reinterpretAsDoubles());
+                        }
+                    }
+                    if (row + x0 + DL > end) { // past the sample's end
+                        acc.intoArray(tmp, 0);
+                        System.arraycopy(tmp, 0, dx, row + x0, Math.min(DL, end - row - x0));
+                    } else {
+                        acc.intoArray(dx, row + x0);
+                    }
+                }
+            }
         }
     }
 

@@ -221,7 +221,7 @@ class ConvTest {
     @Test
     void vectorConvDoubleSectionIsTheFloatOne() throws java.io.IOException {
         GemmTest.assertTwins("VectorConv.java", "end", "float", "double", "Float", "Double", "F32", "F64", "FS", "DS",
-                "FL", "DL");
+                "FL", "DL", "Ints", "Longs", "Double.intBitsToDouble(-1)", "Double.longBitsToDouble(-1L)");
     }
 
     /** The double section of Conv is the float one with the element type changed (kept by hand; see GemmTest). */
