@@ -40,6 +40,8 @@ class ConvGradientCheckTest {
                         "loss mean(h * h)"),
                 Arguments.of("conv_relu_max_pool", "h = x |> conv2d(3, kernel = 3, pad = 1) |> relu |> max_pool(2)",
                         "loss mean(h * h)"),
+                Arguments.of("max_pool_tiling_the_input", "h = x |> conv2d(3, kernel = [1, 2]) |> max_pool(2)",
+                        "loss mean(h * h)"),
                 Arguments.of("max_pool_stride1_pad1", "h = (x |> conv2d(2, kernel = 1)) |> max_pool(3, stride = 1, pad = 1)",
                         "loss mean(h * h)"),
                 Arguments.of("avg_pool", "h = x |> conv2d(2, kernel = 1) |> avg_pool(2)", "loss mean(h * h)"),
