@@ -88,9 +88,11 @@ final class VectorConv {
      * first copied into {@code pad} with its zero border, so that the input under each tap is a
      * plain vector load at the output column; the outputs go to whole vectors in {@code pad} too and
      * are then copied out row by row (no masked loads or stores in the kernel; see
-     * {@link #paddedSize}). Nothing is copied into an im2col matrix. Output channels go four at a
-     * time (four independent chains of fused multiply-adds share each load; a last group of one to
-     * three reruns the last four channels, which gives the overlap the same values); each output
+     * {@link #paddedSize}). Nothing is copied into an im2col matrix. Output channels go four or six
+     * at a time (independent chains of fused multiply-adds share each load; six where that reruns
+     * fewer channels: LeNet5's 6 filters ran as 8 in groups of four, 327–339 µs per batch of 128,
+     * 258–263 in one group of six; a last partial group reruns the last whole group's channels,
+     * which gives the overlap the same values); each output
      * element sums its taps in (p, q) order from zero, as the GEMM would. Measured on LeNet5's conv1
      * (2 cores, AVX-512, batch 128, {@code bench/run jmh ConvBench}): 446 µs with im2col and the GEMM,
      * 465 µs with one chain per output vector, 288 µs with four and masked loads and stores, 331 µs
@@ -110,13 +112,17 @@ final class VectorConv {
         }
         int kk = kh * kw;
         int plane = oh * vw;
+        // channels in groups of 6 where that reruns fewer of them than groups of 4 (6 filters: 6, not 8)
+        int group = o >= 6 && (o + 5) / 6 * 6 < (o + 3) / 4 * 4 ? 6 : 4;
         for (int i = 0; i < oh; i++) {
             for (int j = 0; j < ow; j += FL) {
                 int at = padOff + i * pw + j;
                 int out = outs + i * vw + j;
-                for (int oi = 0; oi < o; oi += 4) {
-                    int first = o >= 4 ? Math.min(oi, o - 4) : oi;
-                    if (o >= 4) {
+                for (int oi = 0; oi < o; oi += group) {
+                    int first = o >= group ? Math.min(oi, o - group) : oi;
+                    if (group == 6) {
+                        sixChannelsF32(pad, at, pw, wt, wOff + first * kk, kk, kh, kw, pad, out + first * plane, plane);
+                    } else if (o >= 4) {
                         fourChannelsF32(pad, at, pw, wt, wOff + first * kk, kk, kh, kw, pad, out + first * plane, plane);
                     } else {
                         for (int c = 0; c < o; c++) {
@@ -153,6 +159,32 @@ final class VectorConv {
         a1.intoArray(y, out + plane);
         a2.intoArray(y, out + 2 * plane);
         a3.intoArray(y, out + 3 * plane);
+    }
+
+    /** Six output channels of one vector of output columns, whose top-left input is {@code pad[at]}. */
+    private static void sixChannelsF32(float[] pad, int at, int pw, float[] wt, int taps, int kk, int kh, int kw,
+                                       float[] y, int out, int plane) {
+        FloatVector a0 = FloatVector.zero(FS), a1 = FloatVector.zero(FS), a2 = FloatVector.zero(FS);
+        FloatVector a3 = FloatVector.zero(FS), a4 = FloatVector.zero(FS), a5 = FloatVector.zero(FS);
+        for (int p = 0; p < kh; p++) {
+            int row = at + p * pw;
+            int tap = taps + p * kw;
+            for (int q = 0; q < kw; q++) {
+                FloatVector v = FloatVector.fromArray(FS, pad, row + q);
+                a0 = v.fma(FloatVector.broadcast(FS, wt[tap + q]), a0);
+                a1 = v.fma(FloatVector.broadcast(FS, wt[tap + kk + q]), a1);
+                a2 = v.fma(FloatVector.broadcast(FS, wt[tap + 2 * kk + q]), a2);
+                a3 = v.fma(FloatVector.broadcast(FS, wt[tap + 3 * kk + q]), a3);
+                a4 = v.fma(FloatVector.broadcast(FS, wt[tap + 4 * kk + q]), a4);
+                a5 = v.fma(FloatVector.broadcast(FS, wt[tap + 5 * kk + q]), a5);
+            }
+        }
+        a0.intoArray(y, out);
+        a1.intoArray(y, out + plane);
+        a2.intoArray(y, out + 2 * plane);
+        a3.intoArray(y, out + 3 * plane);
+        a4.intoArray(y, out + 4 * plane);
+        a5.intoArray(y, out + 5 * plane);
     }
 
     /** One output channel of one vector of output columns (models with fewer than four filters). */
@@ -494,9 +526,11 @@ final class VectorConv {
      * first copied into {@code pad} with its zero border, so that the input under each tap is a
      * plain vector load at the output column; the outputs go to whole vectors in {@code pad} too and
      * are then copied out row by row (no masked loads or stores in the kernel; see
-     * {@link #paddedSize}). Nothing is copied into an im2col matrix. Output channels go four at a
-     * time (four independent chains of fused multiply-adds share each load; a last group of one to
-     * three reruns the last four channels, which gives the overlap the same values); each output
+     * {@link #paddedSize}). Nothing is copied into an im2col matrix. Output channels go four or six
+     * at a time (independent chains of fused multiply-adds share each load; six where that reruns
+     * fewer channels: LeNet5's 6 filters ran as 8 in groups of four, 327–339 µs per batch of 128,
+     * 258–263 in one group of six; a last partial group reruns the last whole group's channels,
+     * which gives the overlap the same values); each output
      * element sums its taps in (p, q) order from zero, as the GEMM would. Measured on LeNet5's conv1
      * (2 cores, AVX-512, batch 128, {@code bench/run jmh ConvBench}): 446 µs with im2col and the GEMM,
      * 465 µs with one chain per output vector, 288 µs with four and masked loads and stores, 331 µs
@@ -516,13 +550,17 @@ final class VectorConv {
         }
         int kk = kh * kw;
         int plane = oh * vw;
+        // channels in groups of 6 where that reruns fewer of them than groups of 4 (6 filters: 6, not 8)
+        int group = o >= 6 && (o + 5) / 6 * 6 < (o + 3) / 4 * 4 ? 6 : 4;
         for (int i = 0; i < oh; i++) {
             for (int j = 0; j < ow; j += DL) {
                 int at = padOff + i * pw + j;
                 int out = outs + i * vw + j;
-                for (int oi = 0; oi < o; oi += 4) {
-                    int first = o >= 4 ? Math.min(oi, o - 4) : oi;
-                    if (o >= 4) {
+                for (int oi = 0; oi < o; oi += group) {
+                    int first = o >= group ? Math.min(oi, o - group) : oi;
+                    if (group == 6) {
+                        sixChannelsF64(pad, at, pw, wt, wOff + first * kk, kk, kh, kw, pad, out + first * plane, plane);
+                    } else if (o >= 4) {
                         fourChannelsF64(pad, at, pw, wt, wOff + first * kk, kk, kh, kw, pad, out + first * plane, plane);
                     } else {
                         for (int c = 0; c < o; c++) {
@@ -559,6 +597,32 @@ final class VectorConv {
         a1.intoArray(y, out + plane);
         a2.intoArray(y, out + 2 * plane);
         a3.intoArray(y, out + 3 * plane);
+    }
+
+    /** Six output channels of one vector of output columns, whose top-left input is {@code pad[at]}. */
+    private static void sixChannelsF64(double[] pad, int at, int pw, double[] wt, int taps, int kk, int kh, int kw,
+                                       double[] y, int out, int plane) {
+        DoubleVector a0 = DoubleVector.zero(DS), a1 = DoubleVector.zero(DS), a2 = DoubleVector.zero(DS);
+        DoubleVector a3 = DoubleVector.zero(DS), a4 = DoubleVector.zero(DS), a5 = DoubleVector.zero(DS);
+        for (int p = 0; p < kh; p++) {
+            int row = at + p * pw;
+            int tap = taps + p * kw;
+            for (int q = 0; q < kw; q++) {
+                DoubleVector v = DoubleVector.fromArray(DS, pad, row + q);
+                a0 = v.fma(DoubleVector.broadcast(DS, wt[tap + q]), a0);
+                a1 = v.fma(DoubleVector.broadcast(DS, wt[tap + kk + q]), a1);
+                a2 = v.fma(DoubleVector.broadcast(DS, wt[tap + 2 * kk + q]), a2);
+                a3 = v.fma(DoubleVector.broadcast(DS, wt[tap + 3 * kk + q]), a3);
+                a4 = v.fma(DoubleVector.broadcast(DS, wt[tap + 4 * kk + q]), a4);
+                a5 = v.fma(DoubleVector.broadcast(DS, wt[tap + 5 * kk + q]), a5);
+            }
+        }
+        a0.intoArray(y, out);
+        a1.intoArray(y, out + plane);
+        a2.intoArray(y, out + 2 * plane);
+        a3.intoArray(y, out + 3 * plane);
+        a4.intoArray(y, out + 4 * plane);
+        a5.intoArray(y, out + 5 * plane);
     }
 
     /** One output channel of one vector of output columns (models with fewer than four filters). */

@@ -47,6 +47,8 @@ class ConvTest {
         {3, 9, 20, 7, 3, 3, 2, 1, 1, 1, 0, 1, 1, 1},
         {3, 5, 37, 2, 2, 2, 1, 1, 0, 0, 0, 0, 2, 3},
         {4, 6, 40, 5, 2, 3, 1, 1, 0, 0, 1, 1, 1, 2},
+        // one input channel, 17 filters: the direct kernel's groups of six, the last one rerun in part
+        {1, 16, 16, 17, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1},
     };
 
     /** Geometries whose forward pass and weight gradient run the window products on every vector width. */
