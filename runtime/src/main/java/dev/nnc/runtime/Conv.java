@@ -71,9 +71,12 @@ public final class Conv implements Parallel.RangeBody {
      * rows and rows of at least a vector, when its buffers fit in the sample's planned scratch.
      */
     private final boolean columnWeightGrad;
-    /** col2im's lane masks for rows of OW columns (see {@code VectorConv.inRangeF32}); null without the Vector API. */
+    /** col2im's lane masks for rows of OW columns (see {@code VectorConv.inRangeF32}); null without the Vector API or with a horizontal stride. */
     private final float[] fltInRange;
     private final double[] dblInRange;
+    /** The column kernel's chunk masks (see {@code VectorConv.columnKeepF32}); null where it does not run. */
+    private final float[] fltKeep;
+    private final double[] dblKeep;
     /** The weight transposed, {@code [C·KH·KW, ov]} with zero columns past O: the window forward pass's right operand. */
     private float[] fltWeightsT;
     private double[] dblWeightsT;
@@ -149,19 +152,21 @@ public final class Conv implements Parallel.RangeBody {
                 && VectorConv.paddedSize(o, oh, ow, kh, kw) <= (long) ckk * ohw;
         this.padH = (oh - 1) * sh + (kh - 1) * dh + 1;
         this.padW = (ow - 1) * sw + (kw - 1) * dw + 1;
-        this.posOff = new int[ohw];
-        for (int i = 0; i < oh; i++) {
-            for (int j = 0; j < ow; j++) posOff[i * ow + j] = i * sh * padW + j * sw;
-        }
-        this.tapOff = new int[ckk];
-        for (int ci = 0, r = 0; ci < c; ci++) {
-            for (int p = 0; p < kh; p++) {
-                for (int q = 0; q < kw; q++) tapOff[r++] = (ci * padH + p * dh) * padW + q * dw;
+        boolean vectors = Gemm.vectorAvailable(); // the tables below serve the Vector API kernels only
+        this.posOff = new int[vectors ? ohw : 0];
+        this.tapOff = new int[vectors ? ckk : 0];
+        if (vectors) {
+            for (int i = 0; i < oh; i++) {
+                for (int j = 0; j < ow; j++) posOff[i * ow + j] = i * sh * padW + j * sw;
+            }
+            for (int ci = 0, r = 0; ci < c; ci++) {
+                for (int p = 0; p < kh; p++) {
+                    for (int q = 0; q < kw; q++) tapOff[r++] = (ci * padH + p * dh) * padW + q * dw;
+                }
             }
         }
-        boolean vectors = Gemm.vectorAvailable();
-        this.fltInRange = vectors ? VectorConv.inRangeF32(ow) : null;
-        this.dblInRange = vectors ? VectorConv.inRangeF64(ow) : null;
+        this.fltInRange = vectors && sw == 1 ? VectorConv.inRangeF32(ow) : null;
+        this.dblInRange = vectors && sw == 1 ? VectorConv.inRangeF64(ow) : null;
         boolean windows = vectors && !"false".equals(System.getProperty("nnc.windowConv"));
         // lanes along the filters want at least one whole float vector of them: with fewer, most
         // lanes idle and transposing the output gradient costs what im2col did (LeNet5's conv1, 6
@@ -174,12 +179,14 @@ public final class Conv implements Parallel.RangeBody {
         // the transposed output gradient, and the sample's transposed weight gradient when its rows
         // are wider than the partial product's (O not a whole number of vectors)
         long image = (long) c * padH * padW;
-        long ov = Math.max(fltOv, dblOv); // float vectors hold whole double vectors: ov == o for both or neither
+        long ov = Math.max(fltOv, dblOv); // the float one: a float vector holds a whole double vector
         long cols = (long) ckk * ohw;
         this.windowForward = wide && !pointwise && !oneChannel && image + ohw * ov <= cols;
         this.windowWeightGrad = wide && !pointwise && image + ohw * ov + (ov == o ? 0 : ckk * ov) <= cols;
         this.columnWeightGrad = windows && !wide && !pointwise && sw == 1 && ow >= VectorConv.floatLanes()
                 && image + VectorConv.columnsSize(o, oh, ow) <= cols;
+        this.fltKeep = columnWeightGrad ? VectorConv.columnKeepF32(ow) : null;
+        this.dblKeep = columnWeightGrad ? VectorConv.columnKeepF64(ow) : null;
     }
 
     /** Whether this geometry's forward pass (or weight gradient) runs the window product when vectors are in use. */
@@ -331,9 +338,9 @@ public final class Conv implements Parallel.RangeBody {
      */
     private void columnWeightGradF32(int s, int work) {
         int gv = work + padImageF32(fltA, aOff + s * c * h * w, fltWork, work);
-        int lanes = gv + VectorConv.columnsF32(fltB, bOff + s * o * ohw, o, oh, ow, fltWork, gv);
-        VectorConv.columnWeightGradF32(fltWork, work, tapOff, ckk, sh * padW, fltWork, gv, o, oh, ow, fltWork, work + ckk * ohw,
-                fltWork, lanes);
+        int lanes = gv + VectorConv.columnsF32(fltB, bOff + s * o * ohw, o, oh, ow, fltKeep, fltWork, gv);
+        VectorConv.columnWeightGradF32(fltWork, work, tapOff, ckk, sh * padW, fltWork, gv, o, oh, ow, fltKeep, fltWork,
+                work + ckk * ohw, fltWork, lanes);
     }
 
     /** Copies {@code x[xOff…]} into {@code xp[at…]} with its zero border ({@code [C, padH, padW]}); returns its size. */
@@ -387,8 +394,6 @@ public final class Conv implements Parallel.RangeBody {
                 }
             }
             case WEIGHT_GRAD -> {
-                // dWᵀ of this sample, [ckk, o] = cols · gᵀ: the product copies g (o × ohw) into its
-                // panel, not the o/ckk times larger cols (ckk × ohw) that dW = g · colsᵀ would copy
                 if (windowWeightGrad && vec) { // no im2col matrix: the product reads the padded image
                     windowWeightGradF32(s, cols);
                     return;
@@ -397,6 +402,8 @@ public final class Conv implements Parallel.RangeBody {
                     columnWeightGradF32(s, cols);
                     return;
                 }
+                // dWᵀ of this sample, [ckk, o] = cols · gᵀ: the product copies g (o × ohw) into its
+                // panel, not the o/ckk times larger cols (ckk × ohw) that dW = g · colsᵀ would copy
                 float[] src = fltA;
                 int at = aOff + s * c * h * w;
                 if (!pointwise) {
@@ -588,9 +595,9 @@ public final class Conv implements Parallel.RangeBody {
      */
     private void columnWeightGradF64(int s, int work) {
         int gv = work + padImageF64(dblA, aOff + s * c * h * w, dblWork, work);
-        int lanes = gv + VectorConv.columnsF64(dblB, bOff + s * o * ohw, o, oh, ow, dblWork, gv);
-        VectorConv.columnWeightGradF64(dblWork, work, tapOff, ckk, sh * padW, dblWork, gv, o, oh, ow, dblWork, work + ckk * ohw,
-                dblWork, lanes);
+        int lanes = gv + VectorConv.columnsF64(dblB, bOff + s * o * ohw, o, oh, ow, dblKeep, dblWork, gv);
+        VectorConv.columnWeightGradF64(dblWork, work, tapOff, ckk, sh * padW, dblWork, gv, o, oh, ow, dblKeep, dblWork,
+                work + ckk * ohw, dblWork, lanes);
     }
 
     /** Copies {@code x[xOff…]} into {@code xp[at…]} with its zero border ({@code [C, padH, padW]}); returns its size. */
@@ -644,8 +651,6 @@ public final class Conv implements Parallel.RangeBody {
                 }
             }
             case WEIGHT_GRAD -> {
-                // dWᵀ of this sample, [ckk, o] = cols · gᵀ: the product copies g (o × ohw) into its
-                // panel, not the o/ckk times larger cols (ckk × ohw) that dW = g · colsᵀ would copy
                 if (windowWeightGrad && vec) { // no im2col matrix: the product reads the padded image
                     windowWeightGradF64(s, cols);
                     return;
@@ -654,6 +659,8 @@ public final class Conv implements Parallel.RangeBody {
                     columnWeightGradF64(s, cols);
                     return;
                 }
+                // dWᵀ of this sample, [ckk, o] = cols · gᵀ: the product copies g (o × ohw) into its
+                // panel, not the o/ckk times larger cols (ckk × ohw) that dW = g · colsᵀ would copy
                 double[] src = dblA;
                 int at = aOff + s * c * h * w;
                 if (!pointwise) {
@@ -773,7 +780,7 @@ public final class Conv implements Parallel.RangeBody {
         }
     }
 
-    /** Drops the operands of the finished call, so that the instance holds no arrays between calls. */
+    /** Drops the operands of the finished call, so that the instance holds none of the caller's arrays between calls. */
     private void clear() {
         fltA = fltB = fltOut = fltWork = null;
         dblA = dblB = dblOut = dblWork = null;

@@ -2,15 +2,16 @@ package dev.nnc.runtime;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Direct convolution kernels on the JDK Vector API, for geometries where building an im2col
- * matrix costs more than the product it feeds: a first layer with one input channel (LeNet5's conv1
- * writes 25 × 784 column values per sample for 6 × 784 outputs). {@link Conv} calls them only when
- * the Vector API is in use, so this class is never loaded without the module. The double-precision
- * kernels are the float ones with the type changed (a test keeps the twins in step).
+ * Convolution kernels on the JDK Vector API that read a zero-padded copy of a sample in place
+ * instead of an im2col matrix (docs/performance.md): the direct kernel for one input channel
+ * ({@code oneChannel}), the window products of the forward pass and the weight gradient (lanes
+ * along the filters), the column kernel of the weight gradient (lanes along the output columns, for
+ * fewer filters than a vector), and col2im as a gather. {@link Conv} calls them only when the Vector
+ * API is in use, so this class is never loaded without the module. The double-precision kernels are
+ * the float ones with the type changed (a test keeps the twins in step).
  */
 final class VectorConv {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
@@ -90,14 +91,14 @@ final class VectorConv {
      * are then copied out row by row (no masked loads or stores in the kernel; see
      * {@link #paddedSize}). Nothing is copied into an im2col matrix. Output channels go four or six
      * at a time (independent chains of fused multiply-adds share each load; six where that reruns
-     * fewer channels: LeNet5's 6 filters ran as 8 in groups of four, 327–339 µs per batch of 128,
-     * 258–263 in one group of six; a last partial group reruns the last whole group's channels,
-     * which gives the overlap the same values); each output
-     * element sums its taps in (p, q) order from zero, as the GEMM would. Measured on LeNet5's conv1
-     * (2 cores, AVX-512, batch 128, {@code bench/run jmh ConvBench}): 446 µs with im2col and the GEMM,
-     * 465 µs with one chain per output vector, 288 µs with four and masked loads and stores, 331 µs
-     * as here. The masked form was dropped: in a full build's test JVM C2 left its vectors boxed
-     * (2.4 MB allocated per LeNet5 training step, AllocationTest), in a JVM of its own it did not.
+     * fewer channels; a last partial group reruns the last whole group's channels, which gives the
+     * overlap the same values); each output element sums its taps in (p, q) order from zero, as the
+     * GEMM would. Measured on LeNet5's conv1 (2 cores, AVX-512, batch 128, {@code bench/run jmh
+     * ConvBench}): 446 µs with im2col and the GEMM, 465 µs with one chain per output vector, 288 µs
+     * with four and masked loads and stores, 327–339 µs with two groups of four (8 chains for its 6
+     * filters), 258–263 µs with one group of six. The masked form was dropped: in a full build's
+     * test JVM C2 left its vectors boxed (2.4 MB allocated per LeNet5 training step,
+     * AllocationTest), in a JVM of its own it did not.
      */
     static void oneChannelF32(float[] x, int xOff, int h, int w, float[] wt, int wOff, int o, int kh, int kw,
                               int pt, int pl, float[] y, int yOff, int oh, int ow, float[] pad, int padOff) {
@@ -331,22 +332,36 @@ final class VectorConv {
     /**
      * Lays out one sample's output gradient {@code g [o, oh, ow]} for {@link #columnWeightGradF32}:
      * {@code gv [o, oh, chunks · L]}, chunk k holding the columns from {@code min(k · L, ow - L)} on,
-     * with zero in the lanes an earlier chunk already holds (so every lane stands for a real output
-     * column, and each column is counted once). Needs {@code ow >= L}; returns the elements written.
+     * ANDed with {@code keep} ({@code columnKeep}: zero in the lanes an earlier chunk already holds,
+     * so every lane stands for a real output column, and each column is counted once). Needs
+     * {@code ow >= L}; returns the elements written.
      */
-    static int columnsF32(float[] g, int gOff, int o, int oh, int ow, float[] gv, int gvOff) {
+    static int columnsF32(float[] g, int gOff, int o, int oh, int ow, float[] keep, float[] gv, int gvOff) {
         int chunks = (ow + FL - 1) / FL;
-        int last = ow - FL; // where the last chunk starts
-        VectorMask<Float> held = FS.indexInRange(0, (chunks - 1) * FL - last); // its lanes the chunk before holds
-        FloatVector zero = FloatVector.zero(FS);
-        for (int row = 0, at = gvOff; row < o * oh; row++, at += FL) {
+        for (int row = 0, at = gvOff; row < o * oh; row++) {
             int src = gOff + row * ow;
-            for (int k = 0; k < chunks - 1; k++, at += FL) {
-                FloatVector.fromArray(FS, g, src + k * FL).intoArray(gv, at);
+            for (int k = 0; k < chunks; k++, at += FL) {
+                FloatVector v = FloatVector.fromArray(FS, g, src + Math.min(k * FL, ow - FL));
+                FloatVector m = FloatVector.fromArray(FS, keep, k * FL);
+                v.reinterpretAsInts().and(m.reinterpretAsInts()).reinterpretAsFloats().intoArray(gv, at);
             }
-            FloatVector.fromArray(FS, g, src + last).blend(zero, held).intoArray(gv, at);
         }
         return o * oh * chunks * FL;
+    }
+
+    /**
+     * The lane masks of the column chunks of {@link #columnsF32}: {@code [chunks · L]}, all bits
+     * set but in the lanes of the last chunk that the chunk before already holds (zero). The output
+     * gradient and the input are both ANDed with them, so a held lane multiplies zero by zero (an
+     * infinite input there does not make a NaN the im2col path would not).
+     */
+    static float[] columnKeepF32(int ow) {
+        int chunks = (ow + FL - 1) / FL;
+        float[] keep = new float[chunks * FL];
+        java.util.Arrays.fill(keep, Float.intBitsToFloat(-1));
+        int held = chunks * FL - ow; // the last chunk's first lanes, which the chunk before holds
+        java.util.Arrays.fill(keep, (chunks - 1) * FL, (chunks - 1) * FL + held, 0);
+        return keep;
     }
 
     /**
@@ -360,13 +375,13 @@ final class VectorConv {
      * the last full one (the same values); {@code lanes} holds a tile's {@code 12 · L} lanes.
      */
     static void columnWeightGradF32(float[] xp, int xpOff, int[] tapOff, int taps, int rowStep, float[] gv, int gvOff,
-                                    int o, int oh, int ow, float[] dW, int dwOff, float[] lanes, int lanesOff) {
+                                    int o, int oh, int ow, float[] keep, float[] dW, int dwOff, float[] lanes, int lanesOff) {
         int chunks = (ow + FL - 1) / FL;
         if (taps < COLUMN_TAPS || o < COLUMN_FILTERS) {
             for (int r = 0; r < taps; r++) {
                 for (int f = 0; f < o; f++) {
-                    columnOneF32(xp, xpOff + tapOff[r], rowStep, gv, gvOff + f * oh * chunks * FL, oh, ow, chunks, dW,
-                            dwOff + r * o + f, lanes, lanesOff);
+                    columnOneF32(xp, xpOff + tapOff[r], rowStep, gv, gvOff + f * oh * chunks * FL, oh, ow, chunks, keep,
+                            dW, dwOff + r * o + f, lanes, lanesOff);
                 }
             }
             return;
@@ -375,15 +390,16 @@ final class VectorConv {
             int r0 = Math.min(r, taps - COLUMN_TAPS);
             for (int f = 0; f < o; f += COLUMN_FILTERS) {
                 int f0 = Math.min(f, o - COLUMN_FILTERS);
-                columnTileF32(xp, xpOff, tapOff, r0, rowStep, gv, gvOff, f0, oh, ow, chunks, dW, dwOff, o, lanes, lanesOff);
+                columnTileF32(xp, xpOff, tapOff, r0, rowStep, gv, gvOff, f0, oh, ow, chunks, keep, dW, dwOff, o, lanes,
+                        lanesOff);
             }
         }
     }
 
     /** Taps r … r + 3 × filters f … f + 2 of {@link #columnWeightGradF32}. */
     private static void columnTileF32(float[] xp, int xpOff, int[] tapOff, int r, int rowStep, float[] gv, int gvOff,
-                                      int f, int oh, int ow, int chunks, float[] dW, int dwOff, int o, float[] lanes,
-                                      int lanesOff) {
+                                      int f, int oh, int ow, int chunks, float[] keep, float[] dW, int dwOff, int o,
+                                      float[] lanes, int lanesOff) {
         int t0 = xpOff + tapOff[r], t1 = xpOff + tapOff[r + 1], t2 = xpOff + tapOff[r + 2], t3 = xpOff + tapOff[r + 3];
         int plane = oh * chunks * FL; // a filter's part of gv
         int g0 = gvOff + f * plane, g1 = g0 + plane, g2 = g1 + plane;
@@ -391,25 +407,31 @@ final class VectorConv {
         FloatVector s10 = FloatVector.zero(FS), s11 = FloatVector.zero(FS), s12 = FloatVector.zero(FS);
         FloatVector s20 = FloatVector.zero(FS), s21 = FloatVector.zero(FS), s22 = FloatVector.zero(FS);
         FloatVector s30 = FloatVector.zero(FS), s31 = FloatVector.zero(FS), s32 = FloatVector.zero(FS);
+        var m = FloatVector.fromArray(FS, keep, (chunks - 1) * FL).reinterpretAsInts();
         for (int i = 0, gi = 0; i < oh; i++) {
             for (int k = 0; k < chunks; k++, gi += FL) {
                 int xi = i * rowStep + Math.min(k * FL, ow - FL);
+                boolean held = k == chunks - 1; // only the last chunk has held lanes to clear
                 FloatVector u0 = FloatVector.fromArray(FS, gv, g0 + gi);
                 FloatVector u1 = FloatVector.fromArray(FS, gv, g1 + gi);
                 FloatVector u2 = FloatVector.fromArray(FS, gv, g2 + gi);
                 FloatVector x = FloatVector.fromArray(FS, xp, t0 + xi);
+                if (held) x = x.reinterpretAsInts().and(m).reinterpretAsFloats();
                 s00 = x.fma(u0, s00);
                 s01 = x.fma(u1, s01);
                 s02 = x.fma(u2, s02);
                 x = FloatVector.fromArray(FS, xp, t1 + xi);
+                if (held) x = x.reinterpretAsInts().and(m).reinterpretAsFloats();
                 s10 = x.fma(u0, s10);
                 s11 = x.fma(u1, s11);
                 s12 = x.fma(u2, s12);
                 x = FloatVector.fromArray(FS, xp, t2 + xi);
+                if (held) x = x.reinterpretAsInts().and(m).reinterpretAsFloats();
                 s20 = x.fma(u0, s20);
                 s21 = x.fma(u1, s21);
                 s22 = x.fma(u2, s22);
                 x = FloatVector.fromArray(FS, xp, t3 + xi);
+                if (held) x = x.reinterpretAsInts().and(m).reinterpretAsFloats();
                 s30 = x.fma(u0, s30);
                 s31 = x.fma(u1, s31);
                 s32 = x.fma(u2, s32);
@@ -436,12 +458,13 @@ final class VectorConv {
 
     /** One tap × one filter of {@link #columnWeightGradF32} (fewer taps or filters than a tile). */
     private static void columnOneF32(float[] xp, int at, int rowStep, float[] gv, int gvOff, int oh, int ow, int chunks,
-                                     float[] dW, int out, float[] lanes, int lanesOff) {
+                                     float[] keep, float[] dW, int out, float[] lanes, int lanesOff) {
         FloatVector s = FloatVector.zero(FS);
         for (int i = 0, gi = gvOff; i < oh; i++) {
             for (int k = 0; k < chunks; k++, gi += FL) {
-                s = FloatVector.fromArray(FS, xp, at + i * rowStep + Math.min(k * FL, ow - FL))
-                        .fma(FloatVector.fromArray(FS, gv, gi), s);
+                FloatVector x = FloatVector.fromArray(FS, xp, at + i * rowStep + Math.min(k * FL, ow - FL));
+                FloatVector m = FloatVector.fromArray(FS, keep, k * FL);
+                s = x.reinterpretAsInts().and(m.reinterpretAsInts()).reinterpretAsFloats().fma(FloatVector.fromArray(FS, gv, gi), s);
             }
         }
         s.intoArray(lanes, lanesOff);
@@ -528,14 +551,14 @@ final class VectorConv {
      * are then copied out row by row (no masked loads or stores in the kernel; see
      * {@link #paddedSize}). Nothing is copied into an im2col matrix. Output channels go four or six
      * at a time (independent chains of fused multiply-adds share each load; six where that reruns
-     * fewer channels: LeNet5's 6 filters ran as 8 in groups of four, 327–339 µs per batch of 128,
-     * 258–263 in one group of six; a last partial group reruns the last whole group's channels,
-     * which gives the overlap the same values); each output
-     * element sums its taps in (p, q) order from zero, as the GEMM would. Measured on LeNet5's conv1
-     * (2 cores, AVX-512, batch 128, {@code bench/run jmh ConvBench}): 446 µs with im2col and the GEMM,
-     * 465 µs with one chain per output vector, 288 µs with four and masked loads and stores, 331 µs
-     * as here. The masked form was dropped: in a full build's test JVM C2 left its vectors boxed
-     * (2.4 MB allocated per LeNet5 training step, AllocationTest), in a JVM of its own it did not.
+     * fewer channels; a last partial group reruns the last whole group's channels, which gives the
+     * overlap the same values); each output element sums its taps in (p, q) order from zero, as the
+     * GEMM would. Measured on LeNet5's conv1 (2 cores, AVX-512, batch 128, {@code bench/run jmh
+     * ConvBench}): 446 µs with im2col and the GEMM, 465 µs with one chain per output vector, 288 µs
+     * with four and masked loads and stores, 327–339 µs with two groups of four (8 chains for its 6
+     * filters), 258–263 µs with one group of six. The masked form was dropped: in a full build's
+     * test JVM C2 left its vectors boxed (2.4 MB allocated per LeNet5 training step,
+     * AllocationTest), in a JVM of its own it did not.
      */
     static void oneChannelF64(double[] x, int xOff, int h, int w, double[] wt, int wOff, int o, int kh, int kw,
                               int pt, int pl, double[] y, int yOff, int oh, int ow, double[] pad, int padOff) {
@@ -769,22 +792,36 @@ final class VectorConv {
     /**
      * Lays out one sample's output gradient {@code g [o, oh, ow]} for {@link #columnWeightGradF64}:
      * {@code gv [o, oh, chunks · L]}, chunk k holding the columns from {@code min(k · L, ow - L)} on,
-     * with zero in the lanes an earlier chunk already holds (so every lane stands for a real output
-     * column, and each column is counted once). Needs {@code ow >= L}; returns the elements written.
+     * ANDed with {@code keep} ({@code columnKeep}: zero in the lanes an earlier chunk already holds,
+     * so every lane stands for a real output column, and each column is counted once). Needs
+     * {@code ow >= L}; returns the elements written.
      */
-    static int columnsF64(double[] g, int gOff, int o, int oh, int ow, double[] gv, int gvOff) {
+    static int columnsF64(double[] g, int gOff, int o, int oh, int ow, double[] keep, double[] gv, int gvOff) {
         int chunks = (ow + DL - 1) / DL;
-        int last = ow - DL; // where the last chunk starts
-        VectorMask<Double> held = DS.indexInRange(0, (chunks - 1) * DL - last); // its lanes the chunk before holds
-        DoubleVector zero = DoubleVector.zero(DS);
-        for (int row = 0, at = gvOff; row < o * oh; row++, at += DL) {
+        for (int row = 0, at = gvOff; row < o * oh; row++) {
             int src = gOff + row * ow;
-            for (int k = 0; k < chunks - 1; k++, at += DL) {
-                DoubleVector.fromArray(DS, g, src + k * DL).intoArray(gv, at);
+            for (int k = 0; k < chunks; k++, at += DL) {
+                DoubleVector v = DoubleVector.fromArray(DS, g, src + Math.min(k * DL, ow - DL));
+                DoubleVector m = DoubleVector.fromArray(DS, keep, k * DL);
+                v.reinterpretAsLongs().and(m.reinterpretAsLongs()).reinterpretAsDoubles().intoArray(gv, at);
             }
-            DoubleVector.fromArray(DS, g, src + last).blend(zero, held).intoArray(gv, at);
         }
         return o * oh * chunks * DL;
+    }
+
+    /**
+     * The lane masks of the column chunks of {@link #columnsF64}: {@code [chunks · L]}, all bits
+     * set but in the lanes of the last chunk that the chunk before already holds (zero). The output
+     * gradient and the input are both ANDed with them, so a held lane multiplies zero by zero (an
+     * infinite input there does not make a NaN the im2col path would not).
+     */
+    static double[] columnKeepF64(int ow) {
+        int chunks = (ow + DL - 1) / DL;
+        double[] keep = new double[chunks * DL];
+        java.util.Arrays.fill(keep, Double.longBitsToDouble(-1L));
+        int held = chunks * DL - ow; // the last chunk's first lanes, which the chunk before holds
+        java.util.Arrays.fill(keep, (chunks - 1) * DL, (chunks - 1) * DL + held, 0);
+        return keep;
     }
 
     /**
@@ -798,13 +835,13 @@ final class VectorConv {
      * the last full one (the same values); {@code lanes} holds a tile's {@code 12 · L} lanes.
      */
     static void columnWeightGradF64(double[] xp, int xpOff, int[] tapOff, int taps, int rowStep, double[] gv, int gvOff,
-                                    int o, int oh, int ow, double[] dW, int dwOff, double[] lanes, int lanesOff) {
+                                    int o, int oh, int ow, double[] keep, double[] dW, int dwOff, double[] lanes, int lanesOff) {
         int chunks = (ow + DL - 1) / DL;
         if (taps < COLUMN_TAPS || o < COLUMN_FILTERS) {
             for (int r = 0; r < taps; r++) {
                 for (int f = 0; f < o; f++) {
-                    columnOneF64(xp, xpOff + tapOff[r], rowStep, gv, gvOff + f * oh * chunks * DL, oh, ow, chunks, dW,
-                            dwOff + r * o + f, lanes, lanesOff);
+                    columnOneF64(xp, xpOff + tapOff[r], rowStep, gv, gvOff + f * oh * chunks * DL, oh, ow, chunks, keep,
+                            dW, dwOff + r * o + f, lanes, lanesOff);
                 }
             }
             return;
@@ -813,15 +850,16 @@ final class VectorConv {
             int r0 = Math.min(r, taps - COLUMN_TAPS);
             for (int f = 0; f < o; f += COLUMN_FILTERS) {
                 int f0 = Math.min(f, o - COLUMN_FILTERS);
-                columnTileF64(xp, xpOff, tapOff, r0, rowStep, gv, gvOff, f0, oh, ow, chunks, dW, dwOff, o, lanes, lanesOff);
+                columnTileF64(xp, xpOff, tapOff, r0, rowStep, gv, gvOff, f0, oh, ow, chunks, keep, dW, dwOff, o, lanes,
+                        lanesOff);
             }
         }
     }
 
     /** Taps r … r + 3 × filters f … f + 2 of {@link #columnWeightGradF64}. */
     private static void columnTileF64(double[] xp, int xpOff, int[] tapOff, int r, int rowStep, double[] gv, int gvOff,
-                                      int f, int oh, int ow, int chunks, double[] dW, int dwOff, int o, double[] lanes,
-                                      int lanesOff) {
+                                      int f, int oh, int ow, int chunks, double[] keep, double[] dW, int dwOff, int o,
+                                      double[] lanes, int lanesOff) {
         int t0 = xpOff + tapOff[r], t1 = xpOff + tapOff[r + 1], t2 = xpOff + tapOff[r + 2], t3 = xpOff + tapOff[r + 3];
         int plane = oh * chunks * DL; // a filter's part of gv
         int g0 = gvOff + f * plane, g1 = g0 + plane, g2 = g1 + plane;
@@ -829,25 +867,31 @@ final class VectorConv {
         DoubleVector s10 = DoubleVector.zero(DS), s11 = DoubleVector.zero(DS), s12 = DoubleVector.zero(DS);
         DoubleVector s20 = DoubleVector.zero(DS), s21 = DoubleVector.zero(DS), s22 = DoubleVector.zero(DS);
         DoubleVector s30 = DoubleVector.zero(DS), s31 = DoubleVector.zero(DS), s32 = DoubleVector.zero(DS);
+        var m = DoubleVector.fromArray(DS, keep, (chunks - 1) * DL).reinterpretAsLongs();
         for (int i = 0, gi = 0; i < oh; i++) {
             for (int k = 0; k < chunks; k++, gi += DL) {
                 int xi = i * rowStep + Math.min(k * DL, ow - DL);
+                boolean held = k == chunks - 1; // only the last chunk has held lanes to clear
                 DoubleVector u0 = DoubleVector.fromArray(DS, gv, g0 + gi);
                 DoubleVector u1 = DoubleVector.fromArray(DS, gv, g1 + gi);
                 DoubleVector u2 = DoubleVector.fromArray(DS, gv, g2 + gi);
                 DoubleVector x = DoubleVector.fromArray(DS, xp, t0 + xi);
+                if (held) x = x.reinterpretAsLongs().and(m).reinterpretAsDoubles();
                 s00 = x.fma(u0, s00);
                 s01 = x.fma(u1, s01);
                 s02 = x.fma(u2, s02);
                 x = DoubleVector.fromArray(DS, xp, t1 + xi);
+                if (held) x = x.reinterpretAsLongs().and(m).reinterpretAsDoubles();
                 s10 = x.fma(u0, s10);
                 s11 = x.fma(u1, s11);
                 s12 = x.fma(u2, s12);
                 x = DoubleVector.fromArray(DS, xp, t2 + xi);
+                if (held) x = x.reinterpretAsLongs().and(m).reinterpretAsDoubles();
                 s20 = x.fma(u0, s20);
                 s21 = x.fma(u1, s21);
                 s22 = x.fma(u2, s22);
                 x = DoubleVector.fromArray(DS, xp, t3 + xi);
+                if (held) x = x.reinterpretAsLongs().and(m).reinterpretAsDoubles();
                 s30 = x.fma(u0, s30);
                 s31 = x.fma(u1, s31);
                 s32 = x.fma(u2, s32);
@@ -874,12 +918,13 @@ final class VectorConv {
 
     /** One tap × one filter of {@link #columnWeightGradF64} (fewer taps or filters than a tile). */
     private static void columnOneF64(double[] xp, int at, int rowStep, double[] gv, int gvOff, int oh, int ow, int chunks,
-                                     double[] dW, int out, double[] lanes, int lanesOff) {
+                                     double[] keep, double[] dW, int out, double[] lanes, int lanesOff) {
         DoubleVector s = DoubleVector.zero(DS);
         for (int i = 0, gi = gvOff; i < oh; i++) {
             for (int k = 0; k < chunks; k++, gi += DL) {
-                s = DoubleVector.fromArray(DS, xp, at + i * rowStep + Math.min(k * DL, ow - DL))
-                        .fma(DoubleVector.fromArray(DS, gv, gi), s);
+                DoubleVector x = DoubleVector.fromArray(DS, xp, at + i * rowStep + Math.min(k * DL, ow - DL));
+                DoubleVector m = DoubleVector.fromArray(DS, keep, k * DL);
+                s = x.reinterpretAsLongs().and(m.reinterpretAsLongs()).reinterpretAsDoubles().fma(DoubleVector.fromArray(DS, gv, gi), s);
             }
         }
         s.intoArray(lanes, lanesOff);

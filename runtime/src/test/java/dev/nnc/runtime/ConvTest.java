@@ -31,9 +31,11 @@ class ConvTest {
         // one input channel, stride and dilation 1: the direct kernel (VectorConv) with 3 and 5 filters
         {1, 9, 7, 3, 3, 2, 1, 1, 1, 0, 0, 1, 1, 1},
         {1, 6, 20, 5, 2, 3, 1, 1, 0, 1, 1, 1, 1, 1},
-        // 16 or more filters: the window products (VectorConv) where their buffers fit: padding; fewer
-        // output positions than a tile (one row at a time); 40 filters (an odd number of vectors);
-        // strides and dilation; 20 filters (the weight gradient's rows are wider than O: compacted)
+        // a float vector's worth of filters or more (16 with AVX-512, 8 with AVX2): the window products
+        // (VectorConv) where their buffers fit: padding; fewer output positions than a tile (one row at
+        // a time); 40 filters (an odd number of vectors; its weight gradient fits with AVX2 only);
+        // strides and dilation (the weight gradient of the first: im2col; of the second: windows with
+        // AVX2 only); 20 filters (the weight gradient's rows are wider than O: compacted)
         {8, 7, 7, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
         {4, 4, 4, 16, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1},
         {8, 9, 11, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
@@ -49,13 +51,15 @@ class ConvTest {
         {4, 6, 40, 5, 2, 3, 1, 1, 0, 0, 1, 1, 1, 2},
         // one input channel, 17 filters: the direct kernel's groups of six, the last one rerun in part
         {1, 16, 16, 17, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1},
+        // 16 filters with strides and dilation on both axes: both window products on either width
+        {8, 13, 13, 16, 3, 3, 2, 2, 1, 1, 1, 1, 2, 2},
     };
 
-    /** Geometries whose forward pass and weight gradient run the window products on every vector width. */
-    /** Geometries whose weight gradient runs the column kernel on every vector width (16-float vectors at most). */
+    /** Geometries whose weight gradient runs the column kernel with 8- and 16-float vectors. */
     private static final int[][] COLUMNS = {GEOMETRIES[0], GEOMETRIES[16], GEOMETRIES[17], GEOMETRIES[18]};
 
-    private static final int[][] WINDOWED = {GEOMETRIES[1], GEOMETRIES[10], GEOMETRIES[11], GEOMETRIES[15]};
+    /** Geometries whose forward pass and weight gradient run the window products with 8- and 16-float vectors. */
+    private static final int[][] WINDOWED = {GEOMETRIES[1], GEOMETRIES[10], GEOMETRIES[11], GEOMETRIES[15], GEOMETRIES[20]};
 
     private int saved;
 
@@ -155,20 +159,22 @@ class ConvTest {
                 double[] yd = new double[want[0].length + 3];
                 double[] dxd = new double[want[1].length + 2];
                 double[] dwd = new double[want[2].length + 1];
-                double[] wk = new double[work + 5];
-                conv.forward(n, x, 0, w, 0, yd, 3, wk, 5);
-                conv.inputGrad(n, dy, 0, w, 0, dxd, 2, wk, 5);
-                conv.weightGrad(n, x, 0, dy, 0, dwd, 1, wk, 5);
+                // the scratch 17 elements in, so that every sample's col2im may read a vector before
+                // its im2col rows (the gather; see VectorConv.gatherReach)
+                double[] wk = new double[work + 17];
+                conv.forward(n, x, 0, w, 0, yd, 3, wk, 17);
+                conv.inputGrad(n, dy, 0, w, 0, dxd, 2, wk, 17);
+                conv.weightGrad(n, x, 0, dy, 0, dwd, 1, wk, 17);
                 assertClose(want[0], yd, 3, 1e-12);
                 assertClose(want[1], dxd, 2, 1e-12);
                 assertClose(want[2], dwd, 1, 1e-12);
                 float[] yf = new float[want[0].length];
                 float[] dxf = new float[want[1].length];
                 float[] dwf = new float[want[2].length];
-                float[] wkf = new float[work];
-                conv.forward(n, f32(x), 0, f32(w), 0, yf, 0, wkf, 0);
-                conv.inputGrad(n, f32(dy), 0, f32(w), 0, dxf, 0, wkf, 0);
-                conv.weightGrad(n, f32(x), 0, f32(dy), 0, dwf, 0, wkf, 0);
+                float[] wkf = new float[work + 17];
+                conv.forward(n, f32(x), 0, f32(w), 0, yf, 0, wkf, 17);
+                conv.inputGrad(n, f32(dy), 0, f32(w), 0, dxf, 0, wkf, 17);
+                conv.weightGrad(n, f32(x), 0, f32(dy), 0, dwf, 0, wkf, 17);
                 assertClose(want[0], toDouble(yf), 0, 1e-4);
                 assertClose(want[1], toDouble(dxf), 0, 1e-4);
                 assertClose(want[2], toDouble(dwf), 0, 1e-4);
@@ -179,19 +185,21 @@ class ConvTest {
     @Test
     void theWindowProductsRunWhereTheyFit() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.vectorAvailable(), "no jdk.incubator.vector");
+        // the geometries were chosen for AVX2 and AVX-512 (other widths move the thresholds)
+        org.junit.jupiter.api.Assumptions.assumeTrue(VectorConv.floatLanes() == 8 || VectorConv.floatLanes() == 16,
+                "vectors of " + VectorConv.floatLanes() + " floats");
         for (int[] g : WINDOWED) {
             Conv conv = conv(g);
             assertTrue(conv.usesWindows(false) && conv.usesWindows(true), java.util.Arrays.toString(g));
         }
-        // 6 filters (fewer than a float vector): lanes along the output columns for the weight
-        // gradient (28 columns; with 11 taps past its last tile of 4 × 3, 7 columns and 1 row)
+        // fewer filters than a float vector: lanes along the output columns for the weight gradient
         assertFalse(conv(GEOMETRIES[0]).usesWindows(true));
         for (int[] g : COLUMNS) {
             assertTrue(conv(g).usesColumns(), java.util.Arrays.toString(g));
         }
-        // a 1×1 kernel reads the tensors in place
-        assertFalse(conv(GEOMETRIES[4]).usesWindows(false));
-        assertFalse(conv(GEOMETRIES[4]).usesColumns());
+        // a 1×1 kernel with stride 1 and no padding reads the tensors in place (24 filters: wide enough)
+        assertFalse(conv(GEOMETRIES[5]).usesWindows(false));
+        assertFalse(conv(GEOMETRIES[5]).usesWindows(true));
         // -Dnnc.windowConv=false turns them off (for comparisons)
         System.setProperty("nnc.windowConv", "false");
         try {
@@ -199,6 +207,42 @@ class ConvTest {
         } finally {
             System.clearProperty("nnc.windowConv");
         }
+    }
+
+    /**
+     * An infinite input gives the column kernel's weight gradient the infinities and NaNs of the
+     * im2col path, element for element: its chunks' repeated lanes multiply zero by zero, not zero
+     * by the input (columns 14 and 22 reach the repeated lanes with 16- and 8-float vectors).
+     */
+    @Test
+    void infiniteInputsGiveTheIm2colPathsNonFiniteWeightGradients() {
+        int[] g = GEOMETRIES[0];
+        int n = 2;
+        Random rnd = new Random(3);
+        float[] x = f32(random(rnd, n * 28 * 28));
+        x[5 * 28 + 14] = Float.POSITIVE_INFINITY;
+        x[28 * 28 + 9 * 28 + 22] = Float.NEGATIVE_INFINITY;
+        float[] dy = f32(random(rnd, n * 6 * 28 * 28));
+        float[] work = new float[(int) Conv.workPerSample(1, 5, 5, 6, 28, 28, true) * n + 40];
+        float[] columns = new float[6 * 25];
+        float[] im2col = new float[6 * 25];
+        conv(g).weightGrad(n, x, 0, dy, 0, columns, 0, work, 20);
+        System.setProperty("nnc.windowConv", "false");
+        try {
+            conv(g).weightGrad(n, x, 0, dy, 0, im2col, 0, work, 20);
+        } finally {
+            System.clearProperty("nnc.windowConv");
+        }
+        int nonFinite = 0;
+        for (int i = 0; i < columns.length; i++) {
+            if (Float.isFinite(im2col[i])) {
+                assertTrue(Float.isFinite(columns[i]), "element " + i + ": " + columns[i]);
+            } else {
+                nonFinite++;
+                assertEquals(im2col[i], columns[i], "element " + i); // the same infinity, or both NaN
+            }
+        }
+        assertTrue(nonFinite > 0, "the infinities reach the gradient");
     }
 
     @Test
