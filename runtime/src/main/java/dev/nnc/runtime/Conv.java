@@ -339,8 +339,8 @@ public final class Conv implements Parallel.RangeBody {
     private void columnWeightGradF32(int s, int work) {
         int gv = work + padImageF32(fltA, aOff + s * c * h * w, fltWork, work);
         int lanes = gv + VectorConv.columnsF32(fltB, bOff + s * o * ohw, o, oh, ow, fltKeep, fltWork, gv);
-        VectorConv.columnWeightGradF32(fltWork, work, tapOff, ckk, sh * padW, fltWork, gv, o, oh, ow, fltKeep, fltWork,
-                work + ckk * ohw, fltWork, lanes);
+        VectorConv.columnWeightGradF32(fltWork, work, tapOff, ckk, sh * padW, fltWork, gv, o, oh, ow, fltWork, work + ckk * ohw,
+                fltWork, lanes);
     }
 
     /** Copies {@code x[xOff…]} into {@code xp[at…]} with its zero border ({@code [C, padH, padW]}); returns its size. */
@@ -596,8 +596,8 @@ public final class Conv implements Parallel.RangeBody {
     private void columnWeightGradF64(int s, int work) {
         int gv = work + padImageF64(dblA, aOff + s * c * h * w, dblWork, work);
         int lanes = gv + VectorConv.columnsF64(dblB, bOff + s * o * ohw, o, oh, ow, dblKeep, dblWork, gv);
-        VectorConv.columnWeightGradF64(dblWork, work, tapOff, ckk, sh * padW, dblWork, gv, o, oh, ow, dblKeep, dblWork,
-                work + ckk * ohw, dblWork, lanes);
+        VectorConv.columnWeightGradF64(dblWork, work, tapOff, ckk, sh * padW, dblWork, gv, o, oh, ow, dblWork, work + ckk * ohw,
+                dblWork, lanes);
     }
 
     /** Copies {@code x[xOff…]} into {@code xp[at…]} with its zero border ({@code [C, padH, padW]}); returns its size. */

@@ -351,9 +351,8 @@ final class VectorConv {
 
     /**
      * The lane masks of the column chunks of {@link #columnsF32}: {@code [chunks · L]}, all bits
-     * set but in the lanes of the last chunk that the chunk before already holds (zero). The output
-     * gradient and the input are both ANDed with them, so a held lane multiplies zero by zero (an
-     * infinite input there does not make a NaN the im2col path would not).
+     * set but in the lanes of the last chunk that the chunk before already holds (zero), ANDed into
+     * the output gradient's chunks.
      */
     static float[] columnKeepF32(int ow) {
         int chunks = (ow + FL - 1) / FL;
@@ -375,13 +374,13 @@ final class VectorConv {
      * the last full one (the same values); {@code lanes} holds a tile's {@code 12 · L} lanes.
      */
     static void columnWeightGradF32(float[] xp, int xpOff, int[] tapOff, int taps, int rowStep, float[] gv, int gvOff,
-                                    int o, int oh, int ow, float[] keep, float[] dW, int dwOff, float[] lanes, int lanesOff) {
+                                    int o, int oh, int ow, float[] dW, int dwOff, float[] lanes, int lanesOff) {
         int chunks = (ow + FL - 1) / FL;
         if (taps < COLUMN_TAPS || o < COLUMN_FILTERS) {
             for (int r = 0; r < taps; r++) {
                 for (int f = 0; f < o; f++) {
-                    columnOneF32(xp, xpOff + tapOff[r], rowStep, gv, gvOff + f * oh * chunks * FL, oh, ow, chunks, keep,
-                            dW, dwOff + r * o + f, lanes, lanesOff);
+                    columnOneF32(xp, xpOff + tapOff[r], rowStep, gv, gvOff + f * oh * chunks * FL, oh, ow, chunks, dW,
+                            dwOff + r * o + f, lanes, lanesOff);
                 }
             }
             return;
@@ -390,16 +389,15 @@ final class VectorConv {
             int r0 = Math.min(r, taps - COLUMN_TAPS);
             for (int f = 0; f < o; f += COLUMN_FILTERS) {
                 int f0 = Math.min(f, o - COLUMN_FILTERS);
-                columnTileF32(xp, xpOff, tapOff, r0, rowStep, gv, gvOff, f0, oh, ow, chunks, keep, dW, dwOff, o, lanes,
-                        lanesOff);
+                columnTileF32(xp, xpOff, tapOff, r0, rowStep, gv, gvOff, f0, oh, ow, chunks, dW, dwOff, o, lanes, lanesOff);
             }
         }
     }
 
     /** Taps r … r + 3 × filters f … f + 2 of {@link #columnWeightGradF32}. */
     private static void columnTileF32(float[] xp, int xpOff, int[] tapOff, int r, int rowStep, float[] gv, int gvOff,
-                                      int f, int oh, int ow, int chunks, float[] keep, float[] dW, int dwOff, int o,
-                                      float[] lanes, int lanesOff) {
+                                      int f, int oh, int ow, int chunks, float[] dW, int dwOff, int o, float[] lanes,
+                                      int lanesOff) {
         int t0 = xpOff + tapOff[r], t1 = xpOff + tapOff[r + 1], t2 = xpOff + tapOff[r + 2], t3 = xpOff + tapOff[r + 3];
         int plane = oh * chunks * FL; // a filter's part of gv
         int g0 = gvOff + f * plane, g1 = g0 + plane, g2 = g1 + plane;
@@ -407,31 +405,25 @@ final class VectorConv {
         FloatVector s10 = FloatVector.zero(FS), s11 = FloatVector.zero(FS), s12 = FloatVector.zero(FS);
         FloatVector s20 = FloatVector.zero(FS), s21 = FloatVector.zero(FS), s22 = FloatVector.zero(FS);
         FloatVector s30 = FloatVector.zero(FS), s31 = FloatVector.zero(FS), s32 = FloatVector.zero(FS);
-        var m = FloatVector.fromArray(FS, keep, (chunks - 1) * FL).reinterpretAsInts();
         for (int i = 0, gi = 0; i < oh; i++) {
             for (int k = 0; k < chunks; k++, gi += FL) {
                 int xi = i * rowStep + Math.min(k * FL, ow - FL);
-                boolean held = k == chunks - 1; // only the last chunk has held lanes to clear
                 FloatVector u0 = FloatVector.fromArray(FS, gv, g0 + gi);
                 FloatVector u1 = FloatVector.fromArray(FS, gv, g1 + gi);
                 FloatVector u2 = FloatVector.fromArray(FS, gv, g2 + gi);
                 FloatVector x = FloatVector.fromArray(FS, xp, t0 + xi);
-                if (held) x = x.reinterpretAsInts().and(m).reinterpretAsFloats();
                 s00 = x.fma(u0, s00);
                 s01 = x.fma(u1, s01);
                 s02 = x.fma(u2, s02);
                 x = FloatVector.fromArray(FS, xp, t1 + xi);
-                if (held) x = x.reinterpretAsInts().and(m).reinterpretAsFloats();
                 s10 = x.fma(u0, s10);
                 s11 = x.fma(u1, s11);
                 s12 = x.fma(u2, s12);
                 x = FloatVector.fromArray(FS, xp, t2 + xi);
-                if (held) x = x.reinterpretAsInts().and(m).reinterpretAsFloats();
                 s20 = x.fma(u0, s20);
                 s21 = x.fma(u1, s21);
                 s22 = x.fma(u2, s22);
                 x = FloatVector.fromArray(FS, xp, t3 + xi);
-                if (held) x = x.reinterpretAsInts().and(m).reinterpretAsFloats();
                 s30 = x.fma(u0, s30);
                 s31 = x.fma(u1, s31);
                 s32 = x.fma(u2, s32);
@@ -451,24 +443,46 @@ final class VectorConv {
         s32.intoArray(lanes, lanesOff + 11 * FL);
         for (int a = 0; a < COLUMN_TAPS; a++) {
             for (int b = 0; b < COLUMN_FILTERS; b++) {
-                dW[dwOff + (r + a) * o + f + b] = sumLanesF32(lanes, lanesOff + (a * COLUMN_FILTERS + b) * FL);
+                float v = sumLanesF32(lanes, lanesOff + (a * COLUMN_FILTERS + b) * FL);
+                if (v != v) { // NaN: a repeated lane may have multiplied a zero by an infinite input
+                    v = columnExactF32(xp, xpOff + tapOff[r + a], rowStep, gv, gvOff + (f + b) * plane, oh, ow, chunks);
+                }
+                dW[dwOff + (r + a) * o + f + b] = v;
             }
         }
     }
 
     /** One tap × one filter of {@link #columnWeightGradF32} (fewer taps or filters than a tile). */
     private static void columnOneF32(float[] xp, int at, int rowStep, float[] gv, int gvOff, int oh, int ow, int chunks,
-                                     float[] keep, float[] dW, int out, float[] lanes, int lanesOff) {
+                                     float[] dW, int out, float[] lanes, int lanesOff) {
         FloatVector s = FloatVector.zero(FS);
         for (int i = 0, gi = gvOff; i < oh; i++) {
             for (int k = 0; k < chunks; k++, gi += FL) {
-                FloatVector x = FloatVector.fromArray(FS, xp, at + i * rowStep + Math.min(k * FL, ow - FL));
-                FloatVector m = FloatVector.fromArray(FS, keep, k * FL);
-                s = x.reinterpretAsInts().and(m.reinterpretAsInts()).reinterpretAsFloats().fma(FloatVector.fromArray(FS, gv, gi), s);
+                s = FloatVector.fromArray(FS, xp, at + i * rowStep + Math.min(k * FL, ow - FL))
+                        .fma(FloatVector.fromArray(FS, gv, gi), s);
             }
         }
         s.intoArray(lanes, lanesOff);
-        dW[out] = sumLanesF32(lanes, lanesOff);
+        float v = sumLanesF32(lanes, lanesOff);
+        dW[out] = v == v ? v : columnExactF32(xp, at, rowStep, gv, gvOff, oh, ow, chunks);
+    }
+
+    /**
+     * One element of {@link #columnWeightGradF32} from single products, the repeated lanes
+     * skipped: what a NaN from the vector form becomes. The vector form multiplies a repeated lane's
+     * zero gradient by the input there, which for an infinite input is a NaN the im2col path does
+     * not make; the sum of the real products is NaN or infinite in the same way in any order.
+     */
+    private static float columnExactF32(float[] xp, int at, int rowStep, float[] gv, int gvOff, int oh, int ow,
+                                        int chunks) {
+        float sum = 0;
+        for (int i = 0, gi = gvOff; i < oh; i++) {
+            for (int k = 0; k < chunks; k++, gi += FL) {
+                int j = Math.min(k * FL, ow - FL);
+                for (int l = k * FL - j; l < FL; l++) sum += gv[gi + l] * xp[at + i * rowStep + j + l];
+            }
+        }
+        return sum;
     }
 
     /** The L lanes from {@code lanes[at]} summed in lane order. */
@@ -811,9 +825,8 @@ final class VectorConv {
 
     /**
      * The lane masks of the column chunks of {@link #columnsF64}: {@code [chunks · L]}, all bits
-     * set but in the lanes of the last chunk that the chunk before already holds (zero). The output
-     * gradient and the input are both ANDed with them, so a held lane multiplies zero by zero (an
-     * infinite input there does not make a NaN the im2col path would not).
+     * set but in the lanes of the last chunk that the chunk before already holds (zero), ANDed into
+     * the output gradient's chunks.
      */
     static double[] columnKeepF64(int ow) {
         int chunks = (ow + DL - 1) / DL;
@@ -835,13 +848,13 @@ final class VectorConv {
      * the last full one (the same values); {@code lanes} holds a tile's {@code 12 · L} lanes.
      */
     static void columnWeightGradF64(double[] xp, int xpOff, int[] tapOff, int taps, int rowStep, double[] gv, int gvOff,
-                                    int o, int oh, int ow, double[] keep, double[] dW, int dwOff, double[] lanes, int lanesOff) {
+                                    int o, int oh, int ow, double[] dW, int dwOff, double[] lanes, int lanesOff) {
         int chunks = (ow + DL - 1) / DL;
         if (taps < COLUMN_TAPS || o < COLUMN_FILTERS) {
             for (int r = 0; r < taps; r++) {
                 for (int f = 0; f < o; f++) {
-                    columnOneF64(xp, xpOff + tapOff[r], rowStep, gv, gvOff + f * oh * chunks * DL, oh, ow, chunks, keep,
-                            dW, dwOff + r * o + f, lanes, lanesOff);
+                    columnOneF64(xp, xpOff + tapOff[r], rowStep, gv, gvOff + f * oh * chunks * DL, oh, ow, chunks, dW,
+                            dwOff + r * o + f, lanes, lanesOff);
                 }
             }
             return;
@@ -850,16 +863,15 @@ final class VectorConv {
             int r0 = Math.min(r, taps - COLUMN_TAPS);
             for (int f = 0; f < o; f += COLUMN_FILTERS) {
                 int f0 = Math.min(f, o - COLUMN_FILTERS);
-                columnTileF64(xp, xpOff, tapOff, r0, rowStep, gv, gvOff, f0, oh, ow, chunks, keep, dW, dwOff, o, lanes,
-                        lanesOff);
+                columnTileF64(xp, xpOff, tapOff, r0, rowStep, gv, gvOff, f0, oh, ow, chunks, dW, dwOff, o, lanes, lanesOff);
             }
         }
     }
 
     /** Taps r … r + 3 × filters f … f + 2 of {@link #columnWeightGradF64}. */
     private static void columnTileF64(double[] xp, int xpOff, int[] tapOff, int r, int rowStep, double[] gv, int gvOff,
-                                      int f, int oh, int ow, int chunks, double[] keep, double[] dW, int dwOff, int o,
-                                      double[] lanes, int lanesOff) {
+                                      int f, int oh, int ow, int chunks, double[] dW, int dwOff, int o, double[] lanes,
+                                      int lanesOff) {
         int t0 = xpOff + tapOff[r], t1 = xpOff + tapOff[r + 1], t2 = xpOff + tapOff[r + 2], t3 = xpOff + tapOff[r + 3];
         int plane = oh * chunks * DL; // a filter's part of gv
         int g0 = gvOff + f * plane, g1 = g0 + plane, g2 = g1 + plane;
@@ -867,31 +879,25 @@ final class VectorConv {
         DoubleVector s10 = DoubleVector.zero(DS), s11 = DoubleVector.zero(DS), s12 = DoubleVector.zero(DS);
         DoubleVector s20 = DoubleVector.zero(DS), s21 = DoubleVector.zero(DS), s22 = DoubleVector.zero(DS);
         DoubleVector s30 = DoubleVector.zero(DS), s31 = DoubleVector.zero(DS), s32 = DoubleVector.zero(DS);
-        var m = DoubleVector.fromArray(DS, keep, (chunks - 1) * DL).reinterpretAsLongs();
         for (int i = 0, gi = 0; i < oh; i++) {
             for (int k = 0; k < chunks; k++, gi += DL) {
                 int xi = i * rowStep + Math.min(k * DL, ow - DL);
-                boolean held = k == chunks - 1; // only the last chunk has held lanes to clear
                 DoubleVector u0 = DoubleVector.fromArray(DS, gv, g0 + gi);
                 DoubleVector u1 = DoubleVector.fromArray(DS, gv, g1 + gi);
                 DoubleVector u2 = DoubleVector.fromArray(DS, gv, g2 + gi);
                 DoubleVector x = DoubleVector.fromArray(DS, xp, t0 + xi);
-                if (held) x = x.reinterpretAsLongs().and(m).reinterpretAsDoubles();
                 s00 = x.fma(u0, s00);
                 s01 = x.fma(u1, s01);
                 s02 = x.fma(u2, s02);
                 x = DoubleVector.fromArray(DS, xp, t1 + xi);
-                if (held) x = x.reinterpretAsLongs().and(m).reinterpretAsDoubles();
                 s10 = x.fma(u0, s10);
                 s11 = x.fma(u1, s11);
                 s12 = x.fma(u2, s12);
                 x = DoubleVector.fromArray(DS, xp, t2 + xi);
-                if (held) x = x.reinterpretAsLongs().and(m).reinterpretAsDoubles();
                 s20 = x.fma(u0, s20);
                 s21 = x.fma(u1, s21);
                 s22 = x.fma(u2, s22);
                 x = DoubleVector.fromArray(DS, xp, t3 + xi);
-                if (held) x = x.reinterpretAsLongs().and(m).reinterpretAsDoubles();
                 s30 = x.fma(u0, s30);
                 s31 = x.fma(u1, s31);
                 s32 = x.fma(u2, s32);
@@ -911,24 +917,46 @@ final class VectorConv {
         s32.intoArray(lanes, lanesOff + 11 * DL);
         for (int a = 0; a < COLUMN_TAPS; a++) {
             for (int b = 0; b < COLUMN_FILTERS; b++) {
-                dW[dwOff + (r + a) * o + f + b] = sumLanesF64(lanes, lanesOff + (a * COLUMN_FILTERS + b) * DL);
+                double v = sumLanesF64(lanes, lanesOff + (a * COLUMN_FILTERS + b) * DL);
+                if (v != v) { // NaN: a repeated lane may have multiplied a zero by an infinite input
+                    v = columnExactF64(xp, xpOff + tapOff[r + a], rowStep, gv, gvOff + (f + b) * plane, oh, ow, chunks);
+                }
+                dW[dwOff + (r + a) * o + f + b] = v;
             }
         }
     }
 
     /** One tap × one filter of {@link #columnWeightGradF64} (fewer taps or filters than a tile). */
     private static void columnOneF64(double[] xp, int at, int rowStep, double[] gv, int gvOff, int oh, int ow, int chunks,
-                                     double[] keep, double[] dW, int out, double[] lanes, int lanesOff) {
+                                     double[] dW, int out, double[] lanes, int lanesOff) {
         DoubleVector s = DoubleVector.zero(DS);
         for (int i = 0, gi = gvOff; i < oh; i++) {
             for (int k = 0; k < chunks; k++, gi += DL) {
-                DoubleVector x = DoubleVector.fromArray(DS, xp, at + i * rowStep + Math.min(k * DL, ow - DL));
-                DoubleVector m = DoubleVector.fromArray(DS, keep, k * DL);
-                s = x.reinterpretAsLongs().and(m.reinterpretAsLongs()).reinterpretAsDoubles().fma(DoubleVector.fromArray(DS, gv, gi), s);
+                s = DoubleVector.fromArray(DS, xp, at + i * rowStep + Math.min(k * DL, ow - DL))
+                        .fma(DoubleVector.fromArray(DS, gv, gi), s);
             }
         }
         s.intoArray(lanes, lanesOff);
-        dW[out] = sumLanesF64(lanes, lanesOff);
+        double v = sumLanesF64(lanes, lanesOff);
+        dW[out] = v == v ? v : columnExactF64(xp, at, rowStep, gv, gvOff, oh, ow, chunks);
+    }
+
+    /**
+     * One element of {@link #columnWeightGradF64} from single products, the repeated lanes
+     * skipped: what a NaN from the vector form becomes. The vector form multiplies a repeated lane's
+     * zero gradient by the input there, which for an infinite input is a NaN the im2col path does
+     * not make; the sum of the real products is NaN or infinite in the same way in any order.
+     */
+    private static double columnExactF64(double[] xp, int at, int rowStep, double[] gv, int gvOff, int oh, int ow,
+                                        int chunks) {
+        double sum = 0;
+        for (int i = 0, gi = gvOff; i < oh; i++) {
+            for (int k = 0; k < chunks; k++, gi += DL) {
+                int j = Math.min(k * DL, ow - DL);
+                for (int l = k * DL - j; l < DL; l++) sum += gv[gi + l] * xp[at + i * rowStep + j + l];
+            }
+        }
+        return sum;
     }
 
     /** The L lanes from {@code lanes[at]} summed in lane order. */
