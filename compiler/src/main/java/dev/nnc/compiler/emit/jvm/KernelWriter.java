@@ -107,11 +107,11 @@ final class KernelWriter {
         String batchArg = null;
         if (k.rowwise() != null) {
             // a kernel on the pool counts samples (its chunks are chunks of samples), else its rows
-            // (named n when it runs in chunks of samples, like the batch elsewhere; rows when a
-            // template's loop runs them all)
-            boolean chunks = k.placement() == Placement.CHUNKS;
-            batchParam = chunks ? "n" : "rows";
-            batchArg = k.rowwise().op().def().rowsAreSamples() || chunks ? planeRows(k.rowwise()) : rowCount(k.rowwise());
+            // (named n when it counts samples, like the batch elsewhere; rows when it counts rows
+            // of the op's last axis)
+            boolean samples = k.rowwise().op().def().rowsAreSamples() || k.placement() == Placement.CHUNKS;
+            batchParam = samples ? "n" : "rows";
+            batchArg = samples ? planeRows(k.rowwise()) : rowCount(k.rowwise());
         } else if (usesBatch(k)) {
             batchParam = "n";
             batchArg = "n";
@@ -477,7 +477,8 @@ final class KernelWriter {
         if (k.rowwise() != null) {
             List<String> names = new ArrayList<>(sig.inputNames());
             names.add("out");
-            return withTypes(rowTemplate(k.rowwise(), names, names.stream().map(a -> a + "Off").toList(), "rows", "rows"));
+            return withTypes(rowTemplate(k.rowwise(), names, names.stream().map(a -> a + "Off").toList(), sig.batchParam(),
+                    sig.batchParam()));
         }
         CodeBlock.Builder code = CodeBlock.builder();
         if (k.gemm() != null) code.add(gemmCall(k, sig, null));
