@@ -52,7 +52,11 @@ public final class Conv implements Parallel.RangeBody {
     /** Height and width of the zero-padded image the window products read: what the taps reach. */
     private final int padH;
     private final int padW;
-    /** Offsets in the padded image: of each output position's first tap ({@code [OH·OW]}), and of each tap from there ({@code [C·KH·KW]}). */
+    /**
+     * Offsets in the padded image: of each output position's first tap ({@code [OH·OW]}, for the
+     * window products), and of each tap from there ({@code [C·KH·KW]}, for them and the column
+     * kernel); empty where those kernels do not run.
+     */
     private final int[] posOff;
     private final int[] tapOff;
     /** Output channels rounded up to whole float and double vectors: the rows of the window products' operands. */
@@ -147,24 +151,12 @@ public final class Conv implements Parallel.RangeBody {
         this.ckk = Math.multiplyExact(c, Math.multiplyExact(kh, kw));
         this.ohw = Math.multiplyExact(oh, ow);
         this.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == h && ow == w;
+        boolean vectors = Gemm.vectorAvailable();
         // the direct kernel's padded image lives in the sample's im2col scratch, when it fits there
-        this.oneChannel = c == 1 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && Gemm.vectorAvailable()
+        this.oneChannel = c == 1 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && vectors
                 && VectorConv.paddedSize(o, oh, ow, kh, kw) <= (long) ckk * ohw;
         this.padH = (oh - 1) * sh + (kh - 1) * dh + 1;
         this.padW = (ow - 1) * sw + (kw - 1) * dw + 1;
-        boolean vectors = Gemm.vectorAvailable(); // the tables below serve the Vector API kernels only
-        this.posOff = new int[vectors ? ohw : 0];
-        this.tapOff = new int[vectors ? ckk : 0];
-        if (vectors) {
-            for (int i = 0; i < oh; i++) {
-                for (int j = 0; j < ow; j++) posOff[i * ow + j] = i * sh * padW + j * sw;
-            }
-            for (int ci = 0, r = 0; ci < c; ci++) {
-                for (int p = 0; p < kh; p++) {
-                    for (int q = 0; q < kw; q++) tapOff[r++] = (ci * padH + p * dh) * padW + q * dw;
-                }
-            }
-        }
         this.fltInRange = vectors && sw == 1 ? VectorConv.inRangeF32(ow) : null;
         this.dblInRange = vectors && sw == 1 ? VectorConv.inRangeF64(ow) : null;
         boolean windows = vectors && !"false".equals(System.getProperty("nnc.windowConv"));
@@ -187,6 +179,22 @@ public final class Conv implements Parallel.RangeBody {
                 && image + VectorConv.columnsSize(o, oh, ow) <= cols;
         this.fltKeep = columnWeightGrad ? VectorConv.columnKeepF32(ow) : null;
         this.dblKeep = columnWeightGrad ? VectorConv.columnKeepF64(ow) : null;
+        // the offset tables, for the kernels that read them (taps: both; positions: window products)
+        boolean windowed = windowForward || windowWeightGrad;
+        this.posOff = new int[windowed ? ohw : 0];
+        this.tapOff = new int[windowed || columnWeightGrad ? ckk : 0];
+        if (windowed) {
+            for (int i = 0; i < oh; i++) {
+                for (int j = 0; j < ow; j++) posOff[i * ow + j] = i * sh * padW + j * sw;
+            }
+        }
+        if (windowed || columnWeightGrad) {
+            for (int ci = 0, r = 0; ci < c; ci++) {
+                for (int p = 0; p < kh; p++) {
+                    for (int q = 0; q < kw; q++) tapOff[r++] = (ci * padH + p * dh) * padW + q * dw;
+                }
+            }
+        }
     }
 
     /** Whether this geometry's forward pass (or weight gradient) runs the window product when vectors are in use. */
@@ -385,8 +393,7 @@ public final class Conv implements Parallel.RangeBody {
                     return;
                 }
                 Gemm.matmul(fltB, bOff, true, fltA, aOff + s * o * ohw, false, fltWork, cols, ckk, ohw, o, false);
-                if (sw == 1 && vec && cols >= VectorConv.gatherReach()
-                        && cols + ckk * ohw + VectorConv.gatherReach() <= fltWork.length) {
+                if (gathers(cols, fltWork.length)) {
                     VectorConv.col2imGatherF32(fltWork, cols, c, oh, ow, kh, kw, sh, dh, dw, pt, pl, fltOut,
                             outOff + s * c * h * w, h, w, fltInRange, Gemm.threadLanesF32());
                 } else {
@@ -642,8 +649,7 @@ public final class Conv implements Parallel.RangeBody {
                     return;
                 }
                 Gemm.matmul(dblB, bOff, true, dblA, aOff + s * o * ohw, false, dblWork, cols, ckk, ohw, o, false);
-                if (sw == 1 && vec && cols >= VectorConv.gatherReach()
-                        && cols + ckk * ohw + VectorConv.gatherReach() <= dblWork.length) {
+                if (gathers(cols, dblWork.length)) {
                     VectorConv.col2imGatherF64(dblWork, cols, c, oh, ow, kh, kw, sh, dh, dw, pt, pl, dblOut,
                             outOff + s * c * h * w, h, w, dblInRange, Gemm.threadLanesF64());
                 } else {
@@ -734,6 +740,15 @@ public final class Conv implements Parallel.RangeBody {
     private int endInside(int shift) {
         int room = w - shift; // j · sw < room
         return room <= 0 ? 0 : Math.min(ow, (room + sw - 1) / sw);
+    }
+
+    /**
+     * Whether the running input gradient's col2im runs as {@code VectorConv.col2imGather} for the
+     * im2col rows at {@code cols} of a scratch array of {@code length}: stride 1 along the rows,
+     * vectors in use, and the vector it may read before and after the rows inside the array.
+     */
+    private boolean gathers(int cols, int length) {
+        return sw == 1 && vec && cols >= VectorConv.gatherReach() && cols + ckk * ohw + VectorConv.gatherReach() <= length;
     }
 
     /** Scratch elements one sample uses in pass {@code p}. */
